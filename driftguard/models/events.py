@@ -1,0 +1,69 @@
+"""vCenter events and tasks, reduced to what attribution needs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from driftguard.models.base import Model
+
+
+class ConfigChanges(Model):
+    """``ChangesInfoEventArgument``: the vCenter 6.5+ text of what a reconfigure changed."""
+
+    modified: str | None = None
+    added: str | None = None
+    deleted: str | None = None
+
+
+class Event(Model):
+    """A vCenter ``Event`` (or ``EventEx``: ``type`` is then its ``eventTypeId``)."""
+
+    key: int
+    chain_id: int | None = None
+    type: str
+    created: datetime
+    user: str | None = None
+    message: str | None = None
+    datacenter: str | None = None
+    """Datacenter id."""
+    cluster: str | None = None
+    """Compute resource id."""
+    host: str | None = None
+    vm: str | None = None
+    datastore: str | None = None
+    dvs: str | None = None
+    network: str | None = None
+    config_changes: ConfigChanges | None = None
+    changed_paths: list[str] = []
+    """vSphere property paths the event says it changed (from ``configSpec`` / ``configChanges``), e.g.
+    ``config.hardware.numCPU``. Empty when the event does not say."""
+
+
+class Task(Model):
+    """A vCenter task (``TaskInfo``)."""
+
+    key: str
+    description_id: str
+    entity: str | None = None
+    """Entity id."""
+    entity_name: str | None = None
+    state: str | None = None
+    queued: datetime | None = None
+    started: datetime | None = None
+    completed: datetime | None = None
+    user: str | None = None
+    chain_id: int | None = None
+    error: str | None = None
+
+
+class History(Model):
+    """Events and tasks for a time window, and whether the window is fully covered."""
+
+    begin: datetime | None = None
+    end: datetime | None = None
+    events: list[Event] = []
+    tasks: list[Task] = []
+    complete: bool = True
+    """False when the server's retained history does not reach back to ``begin`` or could not be read:
+    attribution then says *unknown*, never *unattributed*."""
+    notes: list[str] = []

@@ -1,0 +1,91 @@
+"""A snapshot: the observed configuration of one vCenter at one time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+from driftguard.models.base import SCHEMA_VERSION, Model
+from driftguard.models.cluster import Cluster
+from driftguard.models.host import Host
+from driftguard.models.inventory import Datastore, DvSwitch
+from driftguard.models.vm import VM
+
+Kind = Literal["cluster", "host", "vm", "dvswitch", "datastore"]
+KINDS: tuple[Kind, ...] = ("cluster", "host", "vm", "dvswitch", "datastore")
+"""Object kinds in the order reports list them."""
+
+SnapshotObject = Cluster | Host | VM | DvSwitch | Datastore
+
+
+class VCenterInfo(Model):
+    """The vCenter a snapshot was taken from. ``url`` never carries credentials."""
+
+    name: str
+    """Directory name of this vCenter in the state repo (sanitised host name)."""
+    url: str
+    instance_uuid: str | None = None
+    version: str | None = None
+    build: str | None = None
+    api_version: str | None = None
+
+
+class Manifest(Model):
+    """Collection metadata (``<vcenter>/manifest.json``)."""
+
+    schema_version: int = SCHEMA_VERSION
+    tool: str = "driftguard"
+    tool_version: str
+    vcenter: VCenterInfo
+    started_at: str
+    """ISO 8601, UTC."""
+    finished_at: str
+    complete: bool = True
+    incomplete_reason: str | None = None
+    counts: dict[str, int] = {}
+    """Objects per kind."""
+    unknowns: int = 0
+    """Number of values that could not be read (see each object's ``unknowns``)."""
+    round_trips: int = 0
+    """SOAP requests the collection made."""
+    page_size: int | None = None
+
+
+class Snapshot(Model):
+    """Every object of one vCenter, keyed by managed-object id within each kind."""
+
+    schema_version: int = SCHEMA_VERSION
+    manifest: Manifest
+    clusters: dict[str, Cluster] = {}
+    hosts: dict[str, Host] = {}
+    vms: dict[str, VM] = {}
+    dvswitches: dict[str, DvSwitch] = {}
+    datastores: dict[str, Datastore] = {}
+
+    def collection(self, kind: Kind) -> dict[str, SnapshotObject]:
+        """The id-keyed objects of one kind."""
+        table: dict[Kind, dict[str, SnapshotObject]] = {
+            "cluster": dict(self.clusters),
+            "host": dict(self.hosts),
+            "vm": dict(self.vms),
+            "dvswitch": dict(self.dvswitches),
+            "datastore": dict(self.datastores),
+        }
+        return table[kind]
+
+    def objects(self) -> Iterator[SnapshotObject]:
+        """Every object, kinds in :data:`KINDS` order, ids sorted."""
+        for kind in KINDS:
+            coll = self.collection(kind)
+            for key in sorted(coll):
+                yield coll[key]
+
+    def get(self, kind: Kind, object_id: str) -> SnapshotObject | None:
+        return self.collection(kind).get(object_id)
+
+    def with_counts(self) -> Snapshot:
+        """A copy whose manifest counts objects and unknowns from the content."""
+        counts = {kind: len(self.collection(kind)) for kind in KINDS}
+        unknowns = sum(len(obj.unknowns) for obj in self.objects())
+        manifest = self.manifest.model_copy(update={"counts": counts, "unknowns": unknowns})
+        return self.model_copy(update={"manifest": manifest})
