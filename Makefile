@@ -1,0 +1,48 @@
+# driftguard developer entry points. `make test` and `make demo` install everything they need themselves
+# (Debian packages for the vCenter simulator, a virtualenv with the project and its dev tools).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: deps test lint typecheck imports unit demo schemas clean bench
+
+include tests/vcsim/vcsim.mk
+
+deps: vcsim-deps $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check driftguard tests scripts benchmarks
+	$(VENV)/bin/ruff format --check driftguard tests scripts benchmarks
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+imports: $(STAMP)
+	$(VENV)/bin/lint-imports
+
+unit: deps vcsim
+	CI=$${CI:-} $(PY) -m pytest -q
+
+# The one command CI runs (.ci/run): lint, strict types, import contracts, then every test including the
+# simulator end-to-end tests (which fail, never skip, when CI=true and the simulator cannot be built).
+test: deps vcsim lint typecheck imports unit
+
+demo: deps vcsim
+	$(PY) scripts/demo.py
+
+schemas: $(STAMP)
+	$(PY) -m driftguard.schemas
+
+bench: deps vcsim
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .cache tests/vcsim/bin demo-state .pytest_cache .mypy_cache .ruff_cache .hypothesis
