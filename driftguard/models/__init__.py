@@ -26,6 +26,7 @@ from driftguard.models.drift import (
     DiffReport,
     DriftItem,
     Endpoint,
+    LogEntry,
     Severity,
     Summary,
 )
@@ -88,6 +89,7 @@ __all__ = [
     "Host",
     "HostNetwork",
     "Kind",
+    "LogEntry",
     "ManagedObject",
     "Manifest",
     "Memory",

@@ -96,3 +96,15 @@ class DiffReport(Model):
             unattributed=statuses.count("unattributed"),
             unknown=statuses.count("unknown"),
         )
+
+
+class LogEntry(Model):
+    """One snapshot commit in the state repo's history (``driftguard log``)."""
+
+    commit: str
+    vcenter: str
+    committed_at: str
+    collected_at: str | None = None
+    subject: str
+    summary: Summary | None = None
+    """Drift against the previous snapshot, from the commit's trailer; None for the first snapshot."""

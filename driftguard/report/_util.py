@@ -1,0 +1,21 @@
+"""Small helpers shared by the formatters."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+MAX_VALUE_CHARS = 80
+
+
+def short(value: Any, limit: int = MAX_VALUE_CHARS) -> str:
+    """A compact one-line rendering of a drift value for tables (JSON, so strings are quoted)."""
+    if value is None:
+        return "-"
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def md_escape(text: str) -> str:
+    """Escape what would break a Markdown table cell."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("`", "\\`")

@@ -1,0 +1,43 @@
+"""Rendering of the snapshot history (``driftguard log``)."""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Console
+from rich.table import Table
+
+from driftguard.models import LogEntry
+from driftguard.report._util import md_escape
+
+
+def _summary(entry: LogEntry) -> str:
+    s = entry.summary
+    if s is None:
+        return "first snapshot"
+    return f"{s.items} changes on {s.objects} objects: {s.attributed} attributed, {s.unattributed} unattributed"
+
+
+def log_text(entries: list[LogEntry], console: Console) -> None:
+    if not entries:
+        console.print("no snapshots yet")
+        return
+    table = Table()
+    for column in ("commit", "vcenter", "collected", "drift"):
+        table.add_column(column, overflow="fold")
+    for e in entries:
+        table.add_row(e.commit[:10], e.vcenter, e.collected_at or e.committed_at, _summary(e))
+    console.print(table)
+
+
+def log_json(entries: list[LogEntry]) -> str:
+    doc = {"schema": "driftguard.log/v1", "snapshots": [e.model_dump(mode="json") for e in entries]}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def log_markdown(entries: list[LogEntry]) -> str:
+    lines = ["| commit | vcenter | collected | drift |", "|---|---|---|---|"]
+    for e in entries:
+        cells = [f"`{e.commit[:10]}`", md_escape(e.vcenter), e.collected_at or e.committed_at, _summary(e)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
