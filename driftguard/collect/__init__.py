@@ -1,0 +1,54 @@
+"""vCenter → raw property sets (the only package that imports pyVmomi).
+
+Public API::
+
+    connect(url, user, password, *, insecure=False, ca_file=None, timeout=120.0) -> Session
+    collect_inventory(session, *, page_size=500, paths=PROPERTY_PATHS, on_progress=None) -> RawInventory
+    collect_history(session, *, begin, end=None, users=None, page_size=1000, on_progress=None) -> RawHistory
+    to_raw(pyvmomi_value) -> JSON-compatible data
+
+``Session`` is a context manager (closing logs out) and counts HTTP round trips. All failures are
+:class:`CollectError` subclasses with a one-line message naming the host: :class:`ConnectError`,
+:class:`CertificateError`, :class:`LoginError`, :class:`CollectionError`. ``on_progress(kind, done, total)``
+is called as pages arrive (``kind`` is ``inventory``, ``host-options``, ``events`` or ``tasks``).
+
+The raw format (``RawInventory`` / ``RawHistory`` in :mod:`driftguard.models.raw`) is documented in
+``docs/raw-format.md``; ``normalize`` reads nothing else.
+"""
+
+from driftguard.collect.errors import (
+    CertificateError,
+    CollectError,
+    CollectionError,
+    ConnectError,
+    LoginError,
+)
+from driftguard.collect.events import collect_history
+from driftguard.collect.inventory import (
+    DEFAULT_PAGE_SIZE,
+    PROPERTY_PATHS,
+    VIEW_TYPES,
+    ProgressCallback,
+    collect_inventory,
+    expected_round_trips,
+)
+from driftguard.collect.raw import to_raw
+from driftguard.collect.session import Session, connect
+
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "PROPERTY_PATHS",
+    "VIEW_TYPES",
+    "CertificateError",
+    "CollectError",
+    "CollectionError",
+    "ConnectError",
+    "LoginError",
+    "ProgressCallback",
+    "Session",
+    "collect_history",
+    "collect_inventory",
+    "connect",
+    "expected_round_trips",
+    "to_raw",
+]

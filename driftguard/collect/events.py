@@ -1,0 +1,215 @@
+"""Event and task history for a time window, with an honest statement of whether it is complete.
+
+Attribution must be able to say *unknown* (the audit trail for the window is gone or unreadable) rather
+than *unattributed* (the trail is there and explains nothing). So besides the events we report whether
+the server's retained history verifiably reaches back to the window's start: some event at or before
+``begin`` must exist. vCenter purges the oldest events first, so one such event proves nothing in the
+window was purged.
+
+The simulator ignores the filter's time and user fields, keeps only its last 1000 events and returns them
+newest first (reference §9): filtering and ordering are always redone on the client.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Collection
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from driftguard.collect._vmomi import vim, vmodl
+from driftguard.collect.inventory import ProgressCallback, raw_vcenter
+from driftguard.collect.raw import iso_utc, to_raw
+from driftguard.collect.session import Session
+from driftguard.models.raw import RAW_HISTORY_SCHEMA, RawHistory
+
+MAX_PAGE = 1000
+"""The largest page ReadNextEvents/ReadNextTasks accept (and the simulator's whole history)."""
+
+_PC = vmodl.query.PropertyCollector
+
+
+def collect_history(
+    session: Session,
+    *,
+    begin: datetime | None,
+    end: datetime | None = None,
+    users: Collection[str] | None = None,
+    page_size: int = MAX_PAGE,
+    on_progress: ProgressCallback | None = None,
+) -> RawHistory:
+    """Events and tasks in the window ``(begin, end]`` (``end`` defaults to now), oldest first.
+
+    ``users`` keeps only events/tasks by those user names. ``begin=None`` reads all retained history and
+    reports it as not complete (there is no window start to prove coverage for).
+    Raises :class:`~driftguard.collect.errors.CollectionError` when the connection drops or the server
+    fails a call.
+    """
+    page = max(1, min(page_size, MAX_PAGE))
+    end = end or datetime.now(UTC)
+    begin_utc = _utc(begin) if begin is not None else None
+    end_utc = _utc(end)
+    first_request = session.round_trips
+    notes: list[str] = []
+    content = session.content
+    root = vim.event.EventFilterSpec.ByEntity(entity=content.rootFolder, recursion="all")
+
+    with session.guard("reading the event history"):
+        events = _read_events(session, root, begin_utc, end_utc, page, on_progress)
+    in_window = [e for e in events if _in_window(e.createdTime, begin_utc, end_utc)]
+    if len(in_window) < len(events):
+        notes.append(f"server returned {len(events) - len(in_window)} events outside the window; filtered client-side")
+    in_window = [e for e in in_window if _by_user(getattr(e, "userName", None), users)]
+    in_window.sort(key=lambda e: (_utc(e.createdTime), e.key))
+
+    complete = False
+    if begin_utc is None:
+        notes.append("no window start given: events are whatever history the server retains")
+    elif any(_utc(e.createdTime) <= begin_utc for e in events):
+        complete = True
+    else:
+        with session.guard("checking how far the event history reaches back"):
+            complete = _history_reaches(session, root, begin_utc)
+        if not complete:
+            notes.append(f"no event at or before {iso_utc(begin_utc)} is retained: the window predates history")
+
+    with session.guard("reading the task history"):
+        tasks, source = _read_tasks(session, begin_utc, end_utc, page, on_progress)
+    tasks = [t for t in tasks if _in_window(_task_time(t), begin_utc, end_utc) and _by_user(_task_user(t), users)]
+    tasks.sort(key=lambda t: (_utc(_task_time(t)), str(t.key)))
+    if source == "recent":
+        notes.append("server has no task history (CreateCollectorForTasks unsupported): only recentTask was read")
+
+    oldest = min((_utc(e.createdTime) for e in events), default=None)
+    return RawHistory(
+        schema=RAW_HISTORY_SCHEMA,
+        vcenter=raw_vcenter(session),
+        begin=iso_utc(begin_utc) if begin_utc else None,
+        end=iso_utc(end_utc),
+        events=[to_raw(e) for e in in_window],
+        tasks=[to_raw(t) for t in tasks],
+        complete=complete,
+        tasks_complete=complete and source == "history",
+        tasks_source=source,
+        oldest_event_time=iso_utc(oldest) if oldest else None,
+        notes=notes,
+        round_trips=session.round_trips - first_request,
+    )
+
+
+def _read_events(
+    session: Session,
+    root: Any,
+    begin: datetime | None,
+    end: datetime,
+    page: int,
+    on_progress: ProgressCallback | None,
+) -> list[Any]:
+    spec = vim.event.EventFilterSpec(entity=root, time=vim.event.EventFilterSpec.ByTime(beginTime=begin, endTime=end))
+    collector = session.content.eventManager.CreateCollectorForEvents(spec)
+    events: list[Any] = []
+    try:
+        # A real vCenter's collector covers the whole filtered history whatever this says (it only sizes
+        # ``latestPage``); the simulator's collector holds just ``latestPage`` (10 events by default).
+        collector.SetCollectorPageSize(page)
+        while batch := collector.ReadNextEvents(page):
+            events.extend(batch)
+            if on_progress:
+                on_progress("events", len(events), None)
+    finally:
+        _destroy(collector)
+    return events
+
+
+def _history_reaches(session: Session, root: Any, begin: datetime) -> bool:
+    """Whether any event at or before ``begin`` is still retained (one QueryEvents round trip)."""
+    spec = vim.event.EventFilterSpec(entity=root, time=vim.event.EventFilterSpec.ByTime(endTime=begin))
+    if session.supports("vim.version.version11"):  # maxCount exists since API 6.5
+        spec.maxCount = 1
+    found = session.content.eventManager.QueryEvents(spec) or []
+    # Checked on the client as well: the simulator ignores the time filter.
+    return any(_utc(e.createdTime) <= begin for e in found)
+
+
+def _read_tasks(
+    session: Session,
+    begin: datetime | None,
+    end: datetime,
+    page: int,
+    on_progress: ProgressCallback | None,
+) -> tuple[list[Any], Literal["history", "recent", "none"]]:
+    """Task infos from the task history, or from ``recentTask`` when the server has no task history."""
+    content = session.content
+    spec = vim.TaskFilterSpec(
+        entity=vim.TaskFilterSpec.ByEntity(entity=content.rootFolder, recursion="all"),
+        time=vim.TaskFilterSpec.ByTime(timeType="completedTime", beginTime=begin, endTime=end),
+    )
+    try:
+        collector = content.taskManager.CreateCollectorForTasks(spec)
+    except (vmodl.fault.MethodNotFound, vmodl.fault.NotImplemented, vmodl.fault.NotSupported):
+        return _recent_tasks(session, page), "recent"
+    tasks: list[Any] = []
+    try:
+        while batch := collector.ReadNextTasks(page):
+            tasks.extend(batch)
+            if on_progress:
+                on_progress("tasks", len(tasks), None)
+    finally:
+        _destroy(collector)
+    return tasks, "history"
+
+
+def _recent_tasks(session: Session, page: int) -> list[Any]:
+    """``info`` of every task in ``taskManager.recentTask``, in one paged PropertyCollector call."""
+    content = session.content
+    spec = _PC.FilterSpec(
+        objectSet=[
+            _PC.ObjectSpec(
+                obj=content.taskManager,
+                skip=True,
+                selectSet=[_PC.TraversalSpec(name="recent", type=vim.TaskManager, path="recentTask", skip=False)],
+            )
+        ],
+        propSet=[_PC.PropertySpec(type=vim.Task, pathSet=["info"])],
+    )
+    collector = content.propertyCollector
+    result = collector.RetrievePropertiesEx([spec], _PC.RetrieveOptions(maxObjects=page))
+    infos: list[Any] = []
+    while result is not None:
+        for item in result.objects or []:
+            infos.extend(prop.val for prop in item.propSet or [] if prop.name == "info" and prop.val is not None)
+        if not result.token:
+            break
+        result = collector.ContinueRetrievePropertiesEx(result.token)
+    return infos
+
+
+def _destroy(collector: Any) -> None:
+    # Collectors are per session and capped (maxCollector); a failure here is not worth a failed run.
+    with contextlib.suppress(vmodl.MethodFault):
+        collector.DestroyCollector()
+
+
+def _task_time(info: Any) -> datetime:
+    moment = info.completeTime or info.startTime or info.queueTime
+    return _utc(moment) if moment else datetime.max.replace(tzinfo=UTC)
+
+
+def _task_user(info: Any) -> str | None:
+    return getattr(info.reason, "userName", None) if info.reason is not None else None
+
+
+def _in_window(moment: datetime, begin: datetime | None, end: datetime) -> bool:
+    moment = _utc(moment)
+    return (begin is None or moment > begin) and moment <= end
+
+
+def _by_user(user: str | None, users: Collection[str] | None) -> bool:
+    return users is None or user in users
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+__all__ = ["MAX_PAGE", "collect_history"]

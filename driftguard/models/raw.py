@@ -1,0 +1,80 @@
+"""The raw layer: the JSON-like contract between ``collect`` (producer) and ``normalize`` (consumer).
+
+Added by the collect/normalize owner (not part of the lead's canonical models): both stages need these
+types and neither may import the other, so they live in the shared vocabulary. They describe plain data
+only; the format itself is documented in ``docs/raw-format.md``.
+
+Every vSphere data object becomes a dict ``{"_type": "<vSphere type name>", "<camelCaseProperty>": value}``
+(unset values and empty arrays left out), a managed-object reference becomes
+``{"_type": "ManagedObjectReference", "type": "HostSystem", "value": "host-21"}``, times are ISO 8601 UTC
+strings, binary is ``{"_type": "binary", "base64": "..."}``, enums are strings.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+RAW_SCHEMA: Literal["driftguard.raw/v1"] = "driftguard.raw/v1"
+RAW_HISTORY_SCHEMA: Literal["driftguard.raw-history/v1"] = "driftguard.raw-history/v1"
+
+RawData = dict[str, Any]
+"""One converted vSphere data object (or any JSON object of the raw layer)."""
+
+
+class RawObject(TypedDict):
+    """One managed object as the PropertyCollector returned it."""
+
+    moref: str
+    """Managed-object id (``host-21``); the type is the key of the list it sits in."""
+    props: dict[str, Any]
+    """Requested property path (``config.network``) → converted value; unset and empty values are absent."""
+    missing: dict[str, str]
+    """Property path → ``"<FaultType>: <message>"`` for every path the server could not return."""
+
+
+class RawVCenter(TypedDict):
+    url: str
+    """``scheme://host:port/sdk``, never with credentials."""
+    about: RawData
+    """``ServiceContent.about`` (``AboutInfo``): version, build, apiVersion, instanceUuid."""
+    api_version: str
+    """The pyVmomi API version the requests were made with (``vim.version.v8_0_3_0``)."""
+
+
+class RawInventory(TypedDict):
+    """The result of one inventory collection."""
+
+    schema: Literal["driftguard.raw/v1"]
+    vcenter: RawVCenter
+    started_at: str
+    finished_at: str
+    objects: dict[str, list[RawObject]]
+    """Concrete managed type (``HostSystem``, ``ClusterComputeResource``, ``OptionManager`` …) → objects."""
+    property_paths: dict[str, list[str]]
+    """PropertySpec type → the paths requested for it (a spec applies to subtypes too)."""
+    round_trips: int
+    """HTTP requests this collection made (login and logout not included)."""
+    page_size: int
+
+
+class RawHistory(TypedDict):
+    """Events and tasks for a time window, as collected."""
+
+    schema: Literal["driftguard.raw-history/v1"]
+    vcenter: RawVCenter
+    begin: str | None
+    """Exclusive lower bound (ISO 8601 UTC); None means "all retained history"."""
+    end: str
+    """Inclusive upper bound."""
+    events: list[RawData]
+    """Converted ``Event`` objects in the window, oldest first."""
+    tasks: list[RawData]
+    """Converted ``TaskInfo`` objects in the window, oldest first."""
+    complete: bool
+    """True when the server's event history verifiably reaches back to ``begin``."""
+    tasks_complete: bool
+    """False when tasks came only from ``recentTask`` (no task history on the server)."""
+    tasks_source: Literal["history", "recent", "none"]
+    oldest_event_time: str | None
+    notes: list[str]
+    round_trips: int
