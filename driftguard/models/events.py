@@ -66,4 +66,8 @@ class History(Model):
     complete: bool = True
     """False when the server's retained history does not reach back to ``begin`` or could not be read:
     attribution then says *unknown*, never *unattributed*."""
+    tasks_complete: bool = True
+    """False when the tasks are not the full task history of the window (the server had none and only
+    ``recentTask`` was read). Added for attribution: a change vCenter records only as a task (host networking,
+    services, advanced options) is then *unknown* rather than *unattributed* when no task explains it."""
     notes: list[str] = []
