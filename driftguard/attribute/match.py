@@ -1,0 +1,406 @@
+"""Attribution: match history-drift items to the vCenter events and tasks that explain them.
+
+For an item on object O between snapshot times T0 and T1, the candidates are the events and tasks in (T0, T1]
+posted on O, or on a parent where the setting lives or is driven from, whose type can change the item's path
+(:mod:`driftguard.attribute.table`). Time is filtered here, never trusted to the server (vcsim ignores it).
+
+Confidence of one candidate:
+
+* *exact*: the event names the changed property: its ``changed_paths`` (``configSpec``/``configChanges``) overlap
+  the item's vSphere properties, or its type names the change by itself (``VmRenamedEvent``, ``DasEnabledEvent``
+  when HA became enabled, a migration whose destination is the new host). Only events and tasks on O itself.
+* *likely*: a relevant type on O or its parent that does not say what it changed. Tasks never say.
+* not a candidate: an event on O that lists what it changed, none of it this item's properties (it explains a
+  different change), and the tasks of its chain; failed tasks.
+
+Status of the item: *attributed* with the best candidate's confidence when there is any candidate (several
+likely ones are all reported; the best is the newest); else *unknown* when the history does not cover the
+window (unreadable, retention-purged, read for a narrower window; for changes vCenter records only as tasks,
+also when the task history is incomplete) or vCenter records nothing for the setting; else *unattributed*.
+
+Candidates are ranked exact before likely, the object's own before its parents', then newest first (the last
+change is the one that left the new value), events before tasks. An event and the tasks that share its chain id
+are one operation and one candidate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from driftguard.attribute.paths import overlaps, render_key, type_matches
+from driftguard.attribute.table import Rule, Scope, captured_key, lookup
+from driftguard.models import (
+    KINDS,
+    VM,
+    Attribution,
+    Candidate,
+    Cluster,
+    Confidence,
+    DriftItem,
+    DvSwitch,
+    Event,
+    History,
+    Host,
+    Kind,
+    Snapshot,
+    SnapshotObject,
+    Task,
+)
+
+_KIND_FIELD: dict[str, str] = {
+    # object kind → the Event field that names an object of that kind
+    "vm": "vm",
+    "host": "host",
+    "cluster": "cluster",
+    "dvswitch": "dvs",
+    "datastore": "datastore",
+}
+_SCOPE_FIELD: dict[Scope, str] = {"cluster": "cluster", "host": "host", "member_hosts": "host", "portgroup": "network"}
+_SCOPE_WORDS: dict[Scope, str] = {
+    "self": "",
+    "cluster": "its cluster",
+    "host": "its host",
+    "member_hosts": "its hosts",
+    "portgroup": "the portgroup",
+}
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return _utc(moment).isoformat()
+
+
+# --- resolving the item's vSphere properties and scope objects --------------------------------------------------
+
+Objects = tuple[SnapshotObject | None, SnapshotObject | None]
+"""The drifted object in the old and the new snapshot."""
+
+
+def _device_keys(label: int | str | None, objects: Objects) -> list[int | str]:
+    return sorted({o.devices[label].key for o in objects if isinstance(o, VM) and label in o.devices})
+
+
+def _rule_keys(name: int | str | None, objects: Objects) -> list[int | str]:
+    keys = {o.drs.rules[name].key for o in objects if isinstance(o, Cluster) and name in o.drs.rules}
+    return sorted(k for k in keys if k is not None)
+
+
+def _nic_keys(_: int | str | None, objects: Objects) -> list[int | str]:
+    return sorted(
+        {
+            device.key
+            for o in objects
+            if isinstance(o, VM)
+            for device in o.devices.values()
+            if device.backing and (device.backing.network or device.backing.portgroup_key)
+        }
+    )
+
+
+def _the_key(key: int | str | None, _: Objects) -> list[int | str]:
+    return [] if key is None else [key]
+
+
+_RESOLVERS: dict[str, Callable[[int | str | None, Objects], list[int | str]]] = {
+    "key": _the_key,
+    "device": _device_keys,
+    "rule": _rule_keys,
+    "nics": _nic_keys,
+}
+
+
+def item_properties(rule: Rule, path: str, objects: Objects) -> list[str]:
+    """The vSphere property paths behind one drift item, placeholders resolved against the snapshots.
+
+    A placeholder that resolves to nothing (a label in neither snapshot) leaves the collection as a whole.
+    """
+    key = captured_key(rule, path)
+    properties: list[str] = []
+    for template in rule.properties:
+        prefix, brace, rest = template.partition("[{")
+        if not brace:
+            properties.append(template)
+            continue
+        name, _, suffix = rest.partition("}]")
+        keys = _RESOLVERS[name](key, objects)
+        properties.extend(f"{prefix}[{render_key(k)}]{suffix}" for k in keys)
+        if not keys:
+            properties.append(prefix)
+    return properties
+
+
+def _scope_ids(scope: Scope, item: DriftItem, key: int | str | None, objects: Objects) -> set[str]:
+    ids: set[str] = set()
+    for o in objects:
+        if scope == "self":
+            ids.add(item.id)
+        elif scope == "cluster" and isinstance(o, VM | Host) and o.cluster:
+            ids.add(o.cluster)
+        elif scope == "host" and isinstance(o, VM) and o.host:
+            ids.add(o.host)
+        elif scope == "member_hosts" and isinstance(o, Cluster):
+            ids.update(o.hosts)
+        elif scope == "portgroup" and isinstance(o, DvSwitch) and isinstance(key, str) and key in o.portgroups:
+            ids.add(o.portgroups[key].key)
+    return ids
+
+
+# --- collecting candidates --------------------------------------------------------------------------------------
+
+_CONFIDENCE_RANK: dict[Confidence, int] = {"exact": 0, "likely": 1}
+
+
+@dataclass(frozen=True)
+class _Hit:
+    record: Event | Task
+    confidence: Confidence
+    own: bool
+    """Posted on the drifted object itself (not a parent)."""
+
+    @property
+    def time(self) -> datetime:
+        if isinstance(self.record, Event):
+            return _utc(self.record.created)
+        return _task_time(self.record)
+
+    @property
+    def chain(self) -> tuple[str, int | str]:
+        record = self.record
+        if record.chain_id:
+            return ("chain", record.chain_id)
+        return ("event", record.key) if isinstance(record, Event) else ("task", record.key)
+
+    def rank(self) -> tuple[int, int, float, int, int, str]:
+        key = self.record.key
+        return (
+            _CONFIDENCE_RANK[self.confidence],
+            0 if self.own else 1,
+            -self.time.timestamp(),
+            0 if isinstance(self.record, Event) else 1,
+            key if isinstance(key, int) else 0,
+            key if isinstance(key, str) else "",
+        )
+
+
+def _task_time(task: Task) -> datetime:
+    moment = task.completed or task.started or task.queued
+    if moment is None:  # tasks without any time never pass _task_in_window
+        raise ValueError(f"task {task.key} has no time")
+    return _utc(moment)
+
+
+def _task_in_window(task: Task, t0: datetime, t1: datetime) -> bool:
+    """Whether the task ran at some moment in (T0, T1]; a task that failed changed nothing."""
+    first = task.queued or task.started or task.completed
+    last = task.completed or task.started or task.queued
+    if task.state == "error" or first is None or last is None:
+        return False
+    return _utc(last) > t0 and _utc(first) <= t1
+
+
+@dataclass
+class _Window:
+    history: History
+    t0: datetime
+    t1: datetime
+    events: list[Event]
+    """The history's events in (T0, T1]."""
+    tasks: list[Task]
+    """The history's tasks that ran in (T0, T1] and did not fail."""
+
+
+def _event_hit(event: Event, item: DriftItem, rule: Rule, own: bool, properties: list[str]) -> _Hit | None:
+    """The event as a candidate, or None when it lists what it changed and this item is not among it."""
+    if not own:
+        return _Hit(event, "likely", own=False)
+    if type_matches(event.type, rule.exact_types(item.new)):
+        return _Hit(event, "exact", own=True)
+    if rule.exact_field and isinstance(item.new, str) and getattr(event, rule.exact_field) == item.new:
+        return _Hit(event, "exact", own=True)
+    if properties and event.changed_paths:
+        named = any(overlaps(changed, prop) for changed in event.changed_paths for prop in properties)
+        return _Hit(event, "exact", own=True) if named else None
+    return _Hit(event, "likely", own=True)
+
+
+def _hits(item: DriftItem, rule: Rule, objects: Objects, window: _Window) -> tuple[list[_Hit], int]:
+    """Every candidate record for the item, and how many relevant events named other properties only."""
+    properties = item_properties(rule, item.path, objects)
+    key = captured_key(rule, item.path)
+    kind_field = _KIND_FIELD.get(item.kind, "")
+    hits: list[_Hit] = []
+    excluded: set[tuple[str, int | str]] = set()
+    for source in rule.sources:
+        own = source.scope == "self"
+        ids = _scope_ids(source.scope, item, key, objects)
+        field = kind_field if own else _SCOPE_FIELD[source.scope]
+        for event in window.events:
+            if not field or getattr(event, field) not in ids or not type_matches(event.type, source.events):
+                continue
+            about = getattr(event, kind_field) if kind_field else None
+            if not own and about is not None and about != item.id:
+                continue  # a parent-level event about a sibling object (another VM on the same host)
+            hit = _event_hit(event, item, rule, own, properties)
+            if hit is None:
+                excluded.add(_Hit(event, "likely", own).chain)
+            else:
+                hits.append(hit)
+        for task in window.tasks:
+            if task.entity in ids and type_matches(task.description_id, source.tasks):
+                exact = own and type_matches(task.description_id, rule.exact_types(item.new))
+                hits.append(_Hit(task, "exact" if exact else "likely", own))
+    return [h for h in hits if h.chain not in excluded], len(excluded)
+
+
+def _merge(hits: Iterable[_Hit]) -> list[tuple[_Hit, list[_Hit]]]:
+    """One candidate per operation: records of one chain (or one record without a chain) together, best first."""
+    groups: dict[tuple[str, int | str], dict[tuple[str, int | str], _Hit]] = {}
+    for hit in hits:
+        identity = ("event" if isinstance(hit.record, Event) else "task", hit.record.key)
+        group = groups.setdefault(hit.chain, {})
+        if identity not in group or hit.rank() < group[identity].rank():
+            group[identity] = hit
+    merged = []
+    for group in groups.values():
+        members = sorted(group.values(), key=_member_order)
+        merged.append((members[0], members))
+    return sorted(merged, key=lambda pair: pair[0].rank())
+
+
+def _member_order(hit: _Hit) -> tuple[int, int, int, float]:
+    # the representative of an operation: its best-matching record, and its event rather than its task
+    return (
+        _CONFIDENCE_RANK[hit.confidence],
+        0 if hit.own else 1,
+        0 if isinstance(hit.record, Event) else 1,
+        -hit.time.timestamp(),
+    )
+
+
+def _candidate(best: _Hit, members: list[_Hit]) -> Candidate:
+    record = best.record
+    users = [m.record.user for m in members if m.record.user]
+    if isinstance(record, Event):
+        return Candidate(
+            source="event",
+            confidence=best.confidence,
+            user=record.user or (users[0] if users else None),
+            time=_iso(record.created),
+            event_type=record.type,
+            event_key=record.key,
+            chain_id=record.chain_id,
+            message=record.message,
+        )
+    return Candidate(
+        source="task",
+        confidence=best.confidence,
+        user=users[0] if users else None,
+        time=_iso(best.time),
+        event_type=record.description_id,
+        event_key=record.key,
+        chain_id=record.chain_id,
+        message=f"task {record.key} {record.description_id} on {record.entity_name or record.entity}",
+    )
+
+
+# --- status -----------------------------------------------------------------------------------------------------
+
+
+def coverage_gap(history: History, t0: datetime, t1: datetime, *, tasks_only: bool = False) -> str | None:
+    """Why the history cannot prove that nothing happened in (T0, T1], or None when it covers the window.
+
+    ``tasks_only``: vCenter may record the change only as a task, so the task history must be complete too.
+    """
+    detail = "; ".join(history.notes)
+    if not history.complete:
+        # collect marks a window whose start predates the retained events (purged) as incomplete
+        return "event history is incomplete" + (f": {detail}" if detail else "")
+    if tasks_only and not history.tasks_complete:
+        return "vCenter may record this change only as a task, and the task history is incomplete" + (
+            f": {detail}" if detail else ""
+        )
+    if history.begin is not None and _utc(history.begin) > t0:
+        return f"event history was read from {_iso(history.begin)}, after the window start {_iso(t0)}"
+    if history.end is not None and _utc(history.end) < t1:
+        return f"event history was read up to {_iso(history.end)}, before the window end {_iso(t1)}"
+    return None
+
+
+def _subject(item: DriftItem) -> str:
+    return item.path or f"the {item.kind} being {item.change}"
+
+
+def _attribute_item(item: DriftItem, objects: Objects, window: _Window) -> Attribution:
+    try:
+        rule = lookup(item.kind, item.path, item.change)
+    except ValueError as error:
+        return Attribution(status="unknown", reason=f"unreadable path {item.path!r}: {error}")
+    if rule is None:
+        return Attribution(status="unknown", reason=f"no event types are known to change {item.kind} {item.path!r}")
+    if not rule.sources:
+        return Attribution(status="unknown", reason=f"vCenter records no event or task for {_subject(item)}")
+
+    hits, excluded = _hits(item, rule, objects, window)
+    candidates = [_candidate(best, members) for best, members in _merge(hits)]
+    if candidates:
+        best = candidates[0]
+        return Attribution(
+            status="attributed",
+            confidence=best.confidence,
+            user=best.user,
+            time=best.time,
+            event_type=best.event_type,
+            event_key=best.event_key,
+            chain_id=best.chain_id,
+            candidates=candidates,
+        )
+    tasks_only = not any(source.always_posts_event for source in rule.sources)
+    gap = coverage_gap(window.history, window.t0, window.t1, tasks_only=tasks_only)
+    if gap:
+        return Attribution(status="unknown", reason=gap)
+    parents = [_SCOPE_WORDS[s.scope] for s in rule.sources if s.scope != "self"]
+    where = f"{item.kind} {item.id}" + (f" or {', '.join(dict.fromkeys(parents))}" if parents else "")
+    reason = f"no event or task in ({_iso(window.t0)}, {_iso(window.t1)}] on {where} can explain {_subject(item)}"
+    if excluded:
+        reason += f"; {excluded} operation(s) on it in the window name other properties only"
+    return Attribution(status="unattributed", reason=reason)
+
+
+_KINDS: dict[str, Kind] = {kind: kind for kind in KINDS}
+
+
+def _object(snapshot: Snapshot | None, item: DriftItem) -> SnapshotObject | None:
+    kind = _KINDS.get(item.kind)
+    return snapshot.get(kind, item.id) if snapshot is not None and kind is not None else None
+
+
+def attribute(
+    items: Sequence[DriftItem],
+    history: History,
+    *,
+    old: Snapshot | None,
+    new: Snapshot,
+    window: tuple[datetime, datetime],
+) -> list[DriftItem]:
+    """Copies of ``items`` with ``attribution`` set from ``history`` for the snapshot window ``(T0, T1]``.
+
+    ``old``/``new`` are the snapshots at T0 and T1: they resolve device labels to device keys, and find the
+    parents (cluster, host) whose events can explain a change. Pure and deterministic.
+    """
+    t0, t1 = _utc(window[0]), _utc(window[1])
+    scoped = _Window(
+        history=history,
+        t0=t0,
+        t1=t1,
+        events=[e for e in history.events if t0 < _utc(e.created) <= t1],
+        tasks=[t for t in history.tasks if _task_in_window(t, t0, t1)],
+    )
+    return [
+        item.model_copy(update={"attribution": _attribute_item(item, (_object(old, item), _object(new, item)), scoped)})
+        for item in items
+    ]
