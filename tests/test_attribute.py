@@ -247,12 +247,25 @@ CASES: dict[str, Case] = {
         [task("VirtualMachine.reconfigure", 5, "task-119", chain_id=119)],
         status="unattributed",
     ),
-    "simulator-task-without-chain-is-its-own-candidate": Case(
+    "simulator-task-without-chain-joins-the-event-it-posted": Case(
         item("cpu.count"),
         [RECONFIG_CPU],
-        [task("VirtualMachine.reconfigVm", 5, "task-68", user="vcsim")],
+        [task("VirtualMachine.reconfigVm", 5, "task-68", user="vcsim", queued=at(4.9))],
         confidence="exact",
-        keys=[101, "task-68"],
+        keys=[101],
+    ),
+    "simulator-task-of-an-excluded-event-is-excluded-too": Case(
+        item("cpu.count"),
+        [RECONFIG_MEM],
+        [task("VirtualMachine.reconfigVm", 6, "task-69", user="vcsim", queued=at(5.9))],
+        status="unattributed",
+    ),
+    "task-without-chain-or-event-is-its-own-candidate": Case(
+        item("cpu.count"),
+        [RECONFIG_CPU],
+        [task("VirtualMachine.reconfigVm", 8, "task-70", user="vcsim")],
+        confidence="exact",
+        keys=[101, "task-70"],
     ),
     # --- device labels resolve to device keys through the snapshots ------------------------------------------
     "device-label-to-key-exact": Case(
@@ -537,7 +550,7 @@ def test_every_item_is_attributed_and_order_kept() -> None:
 
 def test_deterministic_whatever_the_input_order() -> None:
     events = [RECONFIG_CPU, RECONFIG_QUIET, ev("VmReconfiguredEvent", 3, 104), ev("VmReconfiguredEvent", 3, 99)]
-    tasks = [task("VirtualMachine.reconfigVm", 5, "task-7"), task("VirtualMachine.reconfigVm", 5, "task-6")]
+    tasks = [task("VirtualMachine.reconfigVm", 2, "task-7"), task("VirtualMachine.reconfigVm", 2, "task-6")]
     results = [
         attribute([item("cpu.count")], History(events=list(e), tasks=list(t)), old=OLD, new=NEW, window=WINDOW)
         for e in itertools.permutations(events)
@@ -546,7 +559,7 @@ def test_deterministic_whatever_the_input_order() -> None:
     assert all(result == results[0] for result in results)
     [first] = results[0]
     assert first.attribution is not None
-    assert [c.event_key for c in first.attribution.candidates] == [101, 103, "task-6", "task-7", 99, 104]
+    assert [c.event_key for c in first.attribution.candidates] == [101, 103, 99, 104, "task-6", "task-7"]
 
 
 def test_naive_window_and_event_times_are_utc() -> None:

@@ -20,7 +20,8 @@ also when the task history is incomplete) or vCenter records nothing for the set
 
 Candidates are ranked exact before likely, the object's own before its parents', then newest first (the last
 change is the one that left the new value), events before tasks. An event and the tasks that share its chain id
-are one operation and one candidate.
+are one operation and one candidate; so are a task without a chain id (the simulator's) and the relevant event
+posted on its object while it ran.
 """
 
 from __future__ import annotations
@@ -161,6 +162,8 @@ class _Hit:
     confidence: Confidence
     own: bool
     """Posted on the drifted object itself (not a parent)."""
+    linked: Event | None = None
+    """For a task without a chain id: the event it posted, found by object and time."""
 
     @property
     def time(self) -> datetime:
@@ -170,7 +173,7 @@ class _Hit:
 
     @property
     def chain(self) -> tuple[str, int | str]:
-        record = self.record
+        record = self.linked or self.record
         if record.chain_id:
             return ("chain", record.chain_id)
         return ("event", record.key) if isinstance(record, Event) else ("task", record.key)
@@ -214,6 +217,28 @@ class _Window:
     """The history's tasks that ran in (T0, T1] and did not fail."""
 
 
+def _entities(event: Event) -> set[str | None]:
+    return {event.vm, event.host, event.cluster, event.dvs, event.datastore, event.network}
+
+
+def _linked_event(task: Task, events: list[Event], types: frozenset[str]) -> Event | None:
+    """The event a chainless task posted: of a relevant type, on the task's object, created while it ran.
+
+    vCenter links the two by chain id; the simulator leaves the task's chain at 0 but posts the event during the
+    task, so object and time identify it. With several, the last one created wins.
+    """
+    first = task.queued or task.started or task.completed
+    last = task.completed or task.started or task.queued
+    if task.chain_id or first is None or last is None or task.entity is None:
+        return None
+    during = [
+        e
+        for e in events
+        if task.entity in _entities(e) and _utc(first) <= _utc(e.created) <= _utc(last) and type_matches(e.type, types)
+    ]
+    return max(during, key=lambda e: (_utc(e.created), e.key), default=None)
+
+
 def _event_hit(event: Event, item: DriftItem, rule: Rule, own: bool, properties: list[str]) -> _Hit | None:
     """The event as a candidate, or None when it lists what it changed and this item is not among it."""
     if not own:
@@ -235,6 +260,7 @@ def _hits(item: DriftItem, rule: Rule, objects: Objects, window: _Window) -> tup
     kind_field = _KIND_FIELD.get(item.kind, "")
     hits: list[_Hit] = []
     excluded: set[tuple[str, int | str]] = set()
+    event_types = frozenset().union(*(source.events for source in rule.sources))
     for source in rule.sources:
         own = source.scope == "self"
         ids = _scope_ids(source.scope, item, key, objects)
@@ -253,7 +279,8 @@ def _hits(item: DriftItem, rule: Rule, objects: Objects, window: _Window) -> tup
         for task in window.tasks:
             if task.entity in ids and type_matches(task.description_id, source.tasks):
                 exact = own and type_matches(task.description_id, rule.exact_types(item.new))
-                hits.append(_Hit(task, "exact" if exact else "likely", own))
+                linked = _linked_event(task, window.events, event_types)
+                hits.append(_Hit(task, "exact" if exact else "likely", own, linked))
     return [h for h in hits if h.chain not in excluded], len(excluded)
 
 
