@@ -319,6 +319,14 @@ CASES: dict[str, Case] = {
         confidence="exact",
         keys=[143],
     ),
+    "vm-removed-without-old-snapshot": Case(
+        item("", change="removed", old={}, new=None),
+        [ev("VmRemovedEvent", 5, 143)],
+        old=None,
+        new=snapshot(CLUSTER, HOST),
+        confidence="exact",
+        keys=[143],
+    ),
     "power-state-exact-only-for-the-new-state": Case(
         item("power_state", old="poweredOn", new="poweredOff"),
         [ev("VmPoweredOnEvent", 4, 144), ev("VmPoweredOffEvent", 3, 145)],

@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel
 
 from driftguard.attribute import TABLE, item_properties, lookup
-from driftguard.attribute.paths import Key, overlaps, parse_path, render_path, type_matches
+from driftguard.attribute.paths import Key, overlaps, parse_path, render_key, render_path, type_matches
 from driftguard.models import (
     KINDS,
     VM,
@@ -261,3 +261,13 @@ def test_type_patterns() -> None:
     assert type_matches("VmReconfiguredEvent", patterns)
     assert not type_matches("VmReconfiguredEventEx", patterns)
     assert not type_matches("esx.audit.ssh.enabled", patterns)
+
+
+@pytest.mark.parametrize("key", [3002, -1, "das.isolationaddress0", 'quote"d', "ünïcode", "vm-42", "12"])
+def test_normalize_and_attribute_render_keys_alike(key: int | str) -> None:
+    # normalize writes Event.changed_paths, attribute builds the paths to compare with; neither may import the
+    # other, so each has its own render_key and this keeps them in step
+    from driftguard.normalize.events import render_key as normalize_render_key
+
+    assert normalize_render_key(key) == render_key(key)
+    assert parse_path(f"x[{render_key(key)}]") == ("x", Key(key))

@@ -136,11 +136,11 @@ def item_properties(rule: Rule, path: str, objects: Objects) -> list[str]:
 
 
 def _scope_ids(scope: Scope, item: DriftItem, key: int | str | None, objects: Objects) -> set[str]:
+    if scope == "self":
+        return {item.id}
     ids: set[str] = set()
     for o in objects:
-        if scope == "self":
-            ids.add(item.id)
-        elif scope == "cluster" and isinstance(o, VM | Host) and o.cluster:
+        if scope == "cluster" and isinstance(o, VM | Host) and o.cluster:
             ids.add(o.cluster)
         elif scope == "host" and isinstance(o, VM) and o.host:
             ids.add(o.host)
@@ -173,10 +173,7 @@ class _Hit:
 
     @property
     def chain(self) -> tuple[str, int | str]:
-        record = self.linked or self.record
-        if record.chain_id:
-            return ("chain", record.chain_id)
-        return ("event", record.key) if isinstance(record, Event) else ("task", record.key)
+        return _operation(self.linked or self.record)
 
     def rank(self) -> tuple[int, int, float, int, int, str]:
         key = self.record.key
@@ -188,6 +185,13 @@ class _Hit:
             key if isinstance(key, int) else 0,
             key if isinstance(key, str) else "",
         )
+
+
+def _operation(record: Event | Task) -> tuple[str, int | str]:
+    """What identifies the vCenter operation a record belongs to: its chain, else the record itself."""
+    if record.chain_id:
+        return ("chain", record.chain_id)
+    return ("event", record.key) if isinstance(record, Event) else ("task", record.key)
 
 
 def _task_time(task: Task) -> datetime:
@@ -273,7 +277,7 @@ def _hits(item: DriftItem, rule: Rule, objects: Objects, window: _Window) -> tup
                 continue  # a parent-level event about a sibling object (another VM on the same host)
             hit = _event_hit(event, item, rule, own, properties)
             if hit is None:
-                excluded.add(_Hit(event, "likely", own).chain)
+                excluded.add(_operation(event))
             else:
                 hits.append(hit)
         for task in window.tasks:
