@@ -113,6 +113,21 @@ def test_vcsim_events_keep_the_session_user() -> None:
     assert (mask.user, mask.changed_paths) == ("VSPHERE.LOCAL\\bob", ["config.cpuFeatureMask"])
 
 
+def test_launcher_cluster_reconfigure_is_one_chain() -> None:
+    # the test launcher posts vCenter 6.5+ configChanges text, with morefs as 'vim.VirtualMachine:vm-94' keys
+    event = normalize_event(_golden("event", "vcsim-cluster-reconfigured"))
+    switch = normalize_event(_golden("event", "vcsim-das-admission-control-disabled"))
+    task = normalize_task(_golden("task", "vcsim-task-reconfigure-cluster"))
+    assert event.changed_paths == [
+        "configurationEx.dasConfig.admissionControlEnabled",
+        'configurationEx.dasConfig.option["das.isolationaddress0"].value',
+        'configurationEx.dasVmConfig["vm-94"]',
+        "configurationEx.rule[1]",
+    ]
+    assert event.chain_id == switch.chain_id == task.chain_id
+    assert event.user == switch.user == task.user == "VSPHERE.LOCAL\\bob"
+
+
 def test_tasks() -> None:
     task = normalize_task(_golden("task", "task-reconfigure-chained"))
     assert (task.key, task.description_id, task.entity, task.user, task.chain_id) == (
@@ -310,6 +325,13 @@ def test_spec_paths(spec: dict[str, Any], paths: list[str]) -> None:
             ["config.hardware.device[4000]", "config.hardware.device[4001]"],
             id="bare-deleted-paths",
         ),
+        pytest.param(
+            "configurationEx.dasVmConfig('vim.VirtualMachine:vm-94'): (key = 'vim.VirtualMachine:vm-94'); \n\n"
+            "configurationEx.rule(1): (name = \"a;b\", vm = ('vim.VirtualMachine:vm-94')); ",
+            ['configurationEx.dasVmConfig["vm-94"]', "configurationEx.rule[1]"],
+            id="single-quoted-moref-keys",
+        ),
+        pytest.param("x.option('vim.not a moref:1'): 1", ['x.option["vim.not a moref:1"]'], id="not-a-moref"),
         pytest.param("", [], id="empty"),
         pytest.param("Added: \n\n Deleted: \n\n", [], id="headers-only"),
         pytest.param("nothing to see here; really", [], id="free-text"),

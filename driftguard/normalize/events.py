@@ -220,7 +220,7 @@ def _split_entries(text: str, *, separators: str) -> list[str] | None:
                 i += 1
             elif char == quote:
                 quote = None
-        elif char == '"':
+        elif char in "\"'":
             quote = char
         elif char in _OPEN:
             depth.append(char)
@@ -259,20 +259,20 @@ def _read_key(text: str, i: int, close: str) -> tuple[int | str, int] | None:
             j += 1
         if text[j + 1 : j + 2] != close:  # also when the quote never closed (j == len(text))
             return None
-        return "".join(chars), j + 2
+        return _object_key("".join(chars)), j + 2
     end = text.find(close, i)
     if end < 0:
         return None
     bare = text[i:end].strip()
     if not bare:
         return None
-    key: int | str
-    if bare.lstrip("-").isdigit():
-        key = int(bare)
-    else:
-        # an unquoted managed-object key may be written as "vim.VirtualMachine:vm-42"
-        key = bare.split(":", 1)[1] if bare.startswith("vim.") and ":" in bare else bare
-    return key, end + 1
+    return (int(bare) if bare.lstrip("-").isdigit() else _object_key(bare)), end + 1
+
+
+def _object_key(key: str) -> str:
+    """A key that is a managed object, written ``vim.VirtualMachine:vm-42``, is that object's id."""
+    prefix, colon, moid = key.partition(":")
+    return moid if colon and prefix.startswith("vim.") and prefix[4:].replace(".", "").isalnum() and moid else key
 
 
 def _read_path(entry: str) -> tuple[str, int, str] | None:
