@@ -303,14 +303,10 @@ def _merge(hits: Iterable[_Hit]) -> list[tuple[_Hit, list[_Hit]]]:
     return sorted(merged, key=lambda pair: pair[0].rank())
 
 
-def _member_order(hit: _Hit) -> tuple[int, int, int, float]:
-    # the representative of an operation: its best-matching record, and its event rather than its task
-    return (
-        _CONFIDENCE_RANK[hit.confidence],
-        0 if hit.own else 1,
-        0 if isinstance(hit.record, Event) else 1,
-        -hit.time.timestamp(),
-    )
+def _member_order(hit: _Hit) -> tuple[int, int, int, float, int, str]:
+    # the representative of an operation: its best-matching record, an event rather than a task, the latest
+    confidence, own, newest, source, int_key, str_key = hit.rank()
+    return (confidence, own, source, newest, int_key, str_key)
 
 
 def _candidate(best: _Hit, members: list[_Hit]) -> Candidate:
