@@ -26,7 +26,7 @@ posted on its object while it ran.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -169,7 +169,10 @@ class _Hit:
     def time(self) -> datetime:
         if isinstance(self.record, Event):
             return _utc(self.record.created)
-        return _task_time(self.record)
+        span = _task_span(self.record)
+        if span is None:  # never: tasks without a time are not in the window
+            raise ValueError(f"task {self.record.key} has no time")
+        return span[1]
 
     @property
     def chain(self) -> tuple[str, int | str]:
@@ -194,53 +197,59 @@ def _operation(record: Event | Task) -> tuple[str, int | str]:
     return ("event", record.key) if isinstance(record, Event) else ("task", record.key)
 
 
-def _task_time(task: Task) -> datetime:
-    moment = task.completed or task.started or task.queued
-    if moment is None:  # tasks without any time never pass _task_in_window
-        raise ValueError(f"task {task.key} has no time")
-    return _utc(moment)
-
-
-def _task_in_window(task: Task, t0: datetime, t1: datetime) -> bool:
-    """Whether the task ran at some moment in (T0, T1]; a task that failed changed nothing."""
+def _task_span(task: Task) -> tuple[datetime, datetime] | None:
+    """When the task was queued (else started, else completed) and completed (else started, else queued)."""
     first = task.queued or task.started or task.completed
     last = task.completed or task.started or task.queued
-    if task.state == "error" or first is None or last is None:
-        return False
-    return _utc(last) > t0 and _utc(first) <= t1
+    return (_utc(first), _utc(last)) if first is not None and last is not None else None
 
 
-@dataclass
+_EVENT_FIELDS = ("vm", "host", "cluster", "dvs", "datastore", "network")
+
+
 class _Window:
-    history: History
-    t0: datetime
-    t1: datetime
-    events: list[Event]
-    """The history's events in (T0, T1]."""
-    tasks: list[Task]
-    """The history's tasks that ran in (T0, T1] and did not fail."""
+    """The history's events and tasks in (T0, T1], indexed by the objects they are posted on."""
 
+    def __init__(self, history: History, t0: datetime, t1: datetime) -> None:
+        self.history, self.t0, self.t1 = history, t0, t1
+        self._events: dict[tuple[str, str], list[Event]] = {}
+        for event in history.events:
+            if t0 < _utc(event.created) <= t1:
+                for field in _EVENT_FIELDS:
+                    if value := getattr(event, field):
+                        self._events.setdefault((field, value), []).append(event)
+        self._tasks: dict[str, list[Task]] = {}
+        for task in history.tasks:
+            span = _task_span(task)
+            # a task that ran at some moment in (T0, T1]; one that failed changed nothing
+            if task.entity and task.state != "error" and span and span[1] > t0 and span[0] <= t1:
+                self._tasks.setdefault(task.entity, []).append(task)
 
-def _entities(event: Event) -> set[str | None]:
-    return {event.vm, event.host, event.cluster, event.dvs, event.datastore, event.network}
+    def events(self, field: str, ids: Iterable[str]) -> Iterator[Event]:
+        """Events whose ``field`` (``vm``, ``host`` ...) is one of ``ids``."""
+        for object_id in sorted(ids):
+            yield from self._events.get((field, object_id), ())
 
+    def tasks(self, ids: Iterable[str]) -> Iterator[Task]:
+        for object_id in sorted(ids):
+            yield from self._tasks.get(object_id, ())
 
-def _linked_event(task: Task, events: list[Event], types: frozenset[str]) -> Event | None:
-    """The event a chainless task posted: of a relevant type, on the task's object, created while it ran.
+    def linked_event(self, task: Task, types: frozenset[str]) -> Event | None:
+        """The event a chainless task posted: of a relevant type, on the task's object, created while it ran.
 
-    vCenter links the two by chain id; the simulator leaves the task's chain at 0 but posts the event during the
-    task, so object and time identify it. With several, the last one created wins.
-    """
-    first = task.queued or task.started or task.completed
-    last = task.completed or task.started or task.queued
-    if task.chain_id or first is None or last is None or task.entity is None:
-        return None
-    during = [
-        e
-        for e in events
-        if task.entity in _entities(e) and _utc(first) <= _utc(e.created) <= _utc(last) and type_matches(e.type, types)
-    ]
-    return max(during, key=lambda e: (_utc(e.created), e.key), default=None)
+        vCenter links the two by chain id; the simulator leaves the task's chain at 0 but posts the event during
+        the task, so object and time identify it. With several, the last one created wins.
+        """
+        span = _task_span(task)
+        if task.chain_id or span is None or task.entity is None:
+            return None
+        during = [
+            e
+            for field in _EVENT_FIELDS
+            for e in self._events.get((field, task.entity), ())
+            if span[0] <= _utc(e.created) <= span[1] and type_matches(e.type, types)
+        ]
+        return max(during, key=lambda e: (_utc(e.created), e.key), default=None)
 
 
 def _event_hit(event: Event, item: DriftItem, rule: Rule, own: bool, properties: list[str]) -> _Hit | None:
@@ -269,8 +278,8 @@ def _hits(item: DriftItem, rule: Rule, objects: Objects, window: _Window) -> tup
         own = source.scope == "self"
         ids = _scope_ids(source.scope, item, key, objects)
         field = kind_field if own else _SCOPE_FIELD[source.scope]
-        for event in window.events:
-            if not field or getattr(event, field) not in ids or not type_matches(event.type, source.events):
+        for event in window.events(field, ids):
+            if not type_matches(event.type, source.events):
                 continue
             about = getattr(event, kind_field) if kind_field else None
             if not own and about is not None and about != item.id:
@@ -280,11 +289,10 @@ def _hits(item: DriftItem, rule: Rule, objects: Objects, window: _Window) -> tup
                 excluded.add(_operation(event))
             else:
                 hits.append(hit)
-        for task in window.tasks:
-            if task.entity in ids and type_matches(task.description_id, source.tasks):
+        for task in window.tasks(ids):
+            if type_matches(task.description_id, source.tasks):
                 exact = own and type_matches(task.description_id, rule.exact_types(item.new))
-                linked = _linked_event(task, window.events, event_types)
-                hits.append(_Hit(task, "exact" if exact else "likely", own, linked))
+                hits.append(_Hit(task, "exact" if exact else "likely", own, window.linked_event(task, event_types)))
     return [h for h in hits if h.chain not in excluded], len(excluded)
 
 
@@ -419,14 +427,7 @@ def attribute(
     ``old``/``new`` are the snapshots at T0 and T1: they resolve device labels to device keys, and find the
     parents (cluster, host) whose events can explain a change. Pure and deterministic.
     """
-    t0, t1 = _utc(window[0]), _utc(window[1])
-    scoped = _Window(
-        history=history,
-        t0=t0,
-        t1=t1,
-        events=[e for e in history.events if t0 < _utc(e.created) <= t1],
-        tasks=[t for t in history.tasks if _task_in_window(t, t0, t1)],
-    )
+    scoped = _Window(history, _utc(window[0]), _utc(window[1]))
     return [
         item.model_copy(update={"attribution": _attribute_item(item, (_object(old, item), _object(new, item)), scoped)})
         for item in items
