@@ -18,6 +18,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -43,6 +44,8 @@ type options struct {
 	tls             bool
 	listen          string
 	stopAfter       int64
+	username        string
+	password        string
 	exitOnStdinEOF  bool
 	trace           bool
 }
@@ -58,6 +61,9 @@ func parseFlags() options {
 	flag.StringVar(&o.listen, "listen", "127.0.0.1:0", "listen address (port 0 picks a free port)")
 	flag.Int64Var(&o.stopAfter, "stop-after-requests", 0,
 		"after serving N SOAP requests on /sdk, drop all connections and exit with status 3 (0 = off)")
+	flag.StringVar(&o.username, "username", "",
+		"accept only this user name and -password (default: any non-empty user name and password, like vcsim)")
+	flag.StringVar(&o.password, "password", "", "the password that goes with -username")
 	flag.BoolVar(&o.exitOnStdinEOF, "exit-on-stdin-eof", false,
 		"exit cleanly when stdin reaches EOF (lets a parent that dies without cleanup take the simulator with it)")
 	flag.BoolVar(&o.trace, "trace", false, "log SOAP requests and responses to stderr")
@@ -80,6 +86,9 @@ func parseFlags() options {
 	if o.stopAfter < 0 {
 		fatalf("-stop-after-requests must not be negative")
 	}
+	if (o.username == "") != (o.password == "") {
+		fatalf("-username and -password go together")
+	}
 	return o
 }
 
@@ -94,6 +103,10 @@ func main() {
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
 	opts := parseFlags()
 	simulator.Trace = opts.trace
+	// Catch SIGTERM/SIGINT from the start: one arriving while the inventory is
+	// built is handled (clean exit 0) as soon as the server is up.
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
 
 	model := simulator.VPX()
 	model.Datacenter = opts.datacenters
@@ -131,7 +144,7 @@ func main() {
 		Port:         front.port,
 		TLS:          opts.tls,
 		PID:          os.Getpid(),
-		Username:     simulator.DefaultLogin.Username(),
+		AnyLogin:     opts.username == "",
 		Datacenters:  inv.Datacenters,
 		Counts:       inv.Counts,
 		StopAfter:    opts.stopAfter,
@@ -139,7 +152,9 @@ func main() {
 	}
 	about := simulator.Map.Get(serviceInstanceRef).(*simulator.ServiceInstance).Content.About
 	info.Version, info.Build, info.InstanceUUID = about.Version, about.Build, about.InstanceUuid
-	info.Password, _ = simulator.DefaultLogin.Password()
+	login := model.Service.Listen.User // set by NewServer: -username or vcsim's default
+	info.Username = login.Username()
+	info.Password, _ = login.Password()
 	if front.cert != nil {
 		info.CertPEM = front.cert.pem
 		info.CertSHA1 = front.cert.sha1
@@ -158,8 +173,6 @@ func main() {
 	log.Printf("driftguard-vcsim: serving %s (pid %d, %d hosts, %d VMs, started in %s)",
 		front.url, os.Getpid(), inv.Counts.Hosts, inv.Counts.VMs, time.Since(started).Round(time.Millisecond))
 
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
 	reason := make(chan string, 1)
 	go func() { reason <- "signal " + (<-stop).String() }()
 	if opts.exitOnStdinEOF {
@@ -185,6 +198,7 @@ type startupInfo struct {
 	PID          int             `json:"pid"`
 	Username     string          `json:"username"`
 	Password     string          `json:"password"`
+	AnyLogin     bool            `json:"any_login"` // true: any non-empty user/password logs in
 	Version      string          `json:"version"`
 	Build        string          `json:"build"`
 	InstanceUUID string          `json:"instance_uuid"`
@@ -250,6 +264,10 @@ func newFrontServer(model *simulator.Model, opts options) (*frontServer, error) 
 	hostPort := net.JoinHostPort(f.host, fmt.Sprint(f.port))
 	f.url = scheme + "://" + hostPort + "/sdk"
 
+	// With Listen.User set, vcsim's Login accepts only that user/password.
+	if opts.username != "" {
+		model.Service.Listen = &url.URL{User: url.UserPassword(opts.username, opts.password)}
+	}
 	// NewServer registers every vcsim endpoint on Service.ServeMux and
 	// rewrites the URLs vcsim hands out; its listener is then discarded.
 	internal := model.Service.NewServer()
