@@ -63,13 +63,17 @@ def collect_history(
     in_window.sort(key=lambda e: (_utc(e.createdTime), e.key))
 
     complete = False
+    seen = [_utc(e.createdTime) for e in events]
     if begin_utc is None:
         notes.append("no window start given: events are whatever history the server retains")
-    elif any(_utc(e.createdTime) <= begin_utc for e in events):
+    elif any(moment <= begin_utc for moment in seen):
         complete = True
     else:
         with session.guard("checking how far the event history reaches back"):
-            complete = _history_reaches(session, root, begin_utc)
+            earlier = _retained_before(session, root, begin_utc)
+        complete = earlier is not None
+        if earlier is not None:
+            seen.append(earlier)
         if not complete:
             notes.append(f"no event at or before {iso_utc(begin_utc)} is retained: the window predates history")
 
@@ -80,7 +84,7 @@ def collect_history(
     if source == "recent":
         notes.append("server has no task history (CreateCollectorForTasks unsupported): only recentTask was read")
 
-    oldest = min((_utc(e.createdTime) for e in events), default=None)
+    oldest = min(seen, default=None)
     return RawHistory(
         schema=RAW_HISTORY_SCHEMA,
         vcenter=raw_vcenter(session),
@@ -121,14 +125,14 @@ def _read_events(
     return events
 
 
-def _history_reaches(session: Session, root: Any, begin: datetime) -> bool:
-    """Whether any event at or before ``begin`` is still retained (one QueryEvents round trip)."""
+def _retained_before(session: Session, root: Any, begin: datetime) -> datetime | None:
+    """The time of an event at or before ``begin`` that is still retained, if any (one QueryEvents call)."""
     spec = vim.event.EventFilterSpec(entity=root, time=vim.event.EventFilterSpec.ByTime(endTime=begin))
     if session.supports("vim.version.version11"):  # maxCount exists since API 6.5
         spec.maxCount = 1
     found = session.content.eventManager.QueryEvents(spec) or []
     # Checked on the client as well: the simulator ignores the time filter.
-    return any(_utc(e.createdTime) <= begin for e in found)
+    return min((t for t in (_utc(e.createdTime) for e in found) if t <= begin), default=None)
 
 
 def _read_tasks(

@@ -76,5 +76,6 @@ class RawHistory(TypedDict):
     """False when tasks came only from ``recentTask`` (no task history on the server)."""
     tasks_source: Literal["history", "recent", "none"]
     oldest_event_time: str | None
+    """The oldest event time seen (in the window, or the one that proved coverage of ``begin``)."""
     notes: list[str]
     round_trips: int
