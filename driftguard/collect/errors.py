@@ -38,3 +38,7 @@ class LoginError(CollectError):
 
 class CollectionError(CollectError):
     """Collection started but could not finish: connection lost, session expired, or a server fault."""
+
+
+DriftguardCollectError = CollectError
+"""The name ``driftguard.api`` catches; the same class as :class:`CollectError`."""
