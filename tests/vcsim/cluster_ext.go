@@ -34,6 +34,12 @@ type extensionDispatcher struct {
 	mo.ExtensibleManagedObject
 }
 
+// Lock and Unlock make vcsim's dispatcher skip locking this object (it
+// locks the handler of every call, see Registry.WithLock): redirected calls
+// must not all wait on each other. Each method locks what it touches.
+func (x *extensionDispatcher) Lock()   {}
+func (x *extensionDispatcher) Unlock() {}
+
 // reconfigureComputeResourceRequest decodes exactly like the vim25 request.
 type reconfigureComputeResourceRequest struct {
 	types.ReconfigureComputeResource_Task
@@ -52,6 +58,7 @@ func installExtensions() {
 	simulator.Map.Put(&extensionDispatcher{mo.ExtensibleManagedObject{Self: extensionRef}})
 	types.Add("ReconfigureComputeResource_Task", reflect.TypeOf(reconfigureComputeResourceRequest{}))
 	installEventExtensions()
+	installPagingExtensions()
 }
 
 // ReconfigureComputeResourceTask handles ReconfigureComputeResource_Task for

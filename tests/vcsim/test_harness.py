@@ -453,6 +453,50 @@ def test_event_filters_time_chain_and_entity(vcsim: Vcsim) -> None:
         assert on_host and all(e.host.name == "DC0_C0_H0" for e in on_host)
 
 
+# --- extension: PropertyCollector paging --------------------------------------------------------------------------
+
+
+def test_retrieve_properties_pages_by_max_objects(vcsim: Vcsim) -> None:
+    with connect(vcsim) as si:
+        content = si.RetrieveContent()
+        pc = content.propertyCollector
+        view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
+        spec = PC.FilterSpec(
+            objectSet=[
+                PC.ObjectSpec(
+                    obj=view,
+                    skip=True,
+                    selectSet=[PC.TraversalSpec(name="view", type=vim.view.ContainerView, path="view", skip=False)],
+                )
+            ],
+            propSet=[PC.PropertySpec(type=vim.VirtualMachine, pathSet=["name"])],
+        )
+        whole = pc.RetrievePropertiesEx([spec], PC.RetrieveOptions())
+        assert len(whole.objects) == 14 and not whole.token  # no maxObjects: everything at once
+
+        result = pc.RetrievePropertiesEx([spec], PC.RetrieveOptions(maxObjects=4))
+        pages = [len(result.objects)]
+        names = [o.propSet[0].val for o in result.objects]
+        while result.token:
+            result = pc.ContinueRetrievePropertiesEx(result.token)
+            pages.append(len(result.objects))
+            names += [o.propSet[0].val for o in result.objects]
+        assert pages == [4, 4, 4, 2]
+        assert names == [o.propSet[0].val for o in whole.objects]
+
+        first = pc.RetrievePropertiesEx([spec], PC.RetrieveOptions(maxObjects=5))
+        pc.CancelRetrievePropertiesEx(first.token)
+        with pytest.raises(vmodl.fault.InvalidArgument):
+            pc.ContinueRetrievePropertiesEx(first.token)
+        # A private collector pages the same way.
+        private = pc.CreatePropertyCollector()
+        try:
+            assert private.RetrievePropertiesEx([spec], PC.RetrieveOptions(maxObjects=13)).token
+        finally:
+            private.DestroyPropertyCollector()
+        view.Destroy()
+
+
 # --- TLS, credentials and failure modes ---------------------------------------------------------------------------
 
 
