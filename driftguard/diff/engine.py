@@ -1,0 +1,152 @@
+"""Snapshot → snapshot drift (history drift).
+
+Objects are matched by (kind, id). An object whose canonical bytes are unchanged is skipped before DeepDiff
+runs, so the cost is proportional to the changed objects, not to the estate. Within a changed object:
+
+- a new name is one ``renamed`` item at path ``name``;
+- DeepDiff compares the JSON form of everything else except ``unknowns``;
+- a dict key added or removed is an ``added``/``removed`` item at that key's path, the value in ``new``/``old``;
+- a list (our lists are sorted sets: hosts, datastores, NTP servers, networks ...) that changed is one
+  ``modified`` item for the whole list, never an index path;
+- any other change, including a type change (``None`` → a policy object, ``1`` → ``"1"``), is ``modified``.
+
+Paths read like ``network.portgroups["DMZ"].vlan_id``: attributes dotted, dict keys as JSON strings in
+brackets. A path equal to, or under, a path in either side's ``unknowns`` is never reported: a value that
+could not be read is neither a change nor compliant.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from deepdiff import DeepDiff
+from pydantic import BaseModel
+
+from driftguard.diff.categories import categorize
+from driftguard.diff.ignore import IgnoreTable
+from driftguard.models import KINDS, Change, DriftItem, Kind, Snapshot, SnapshotObject
+from driftguard.models.canonical import content_hash
+
+_NOT_DIFFED = ("name", "unknowns")
+_KIND_ORDER: dict[str, int] = {kind: index for index, kind in enumerate(KINDS)}
+_MISSING = object()
+
+
+def diff_snapshots(old: Snapshot, new: Snapshot, *, ignore: Sequence[str] = ()) -> list[DriftItem]:
+    """Drift items from ``old`` to ``new``, sorted by kind (:data:`KINDS` order), name, id and path.
+
+    ``ignore`` holds extra ``<kind>:<path>`` patterns on top of the default ignore table
+    (:mod:`driftguard.diff.ignore`).
+    """
+    table = IgnoreTable(ignore)
+    vcenter = new.manifest.vcenter.name
+    items: list[DriftItem] = []
+    for kind in KINDS:
+        before, after = old.collection(kind), new.collection(kind)
+        for object_id in before.keys() | after.keys():
+            items.extend(_object_drift(vcenter, kind, before.get(object_id), after.get(object_id)))
+    kept = [item for item in items if not table.ignored(item.kind, item.path)]
+    kept.sort(key=lambda item: (_KIND_ORDER.get(item.kind, len(KINDS)), item.name, item.id, item.path, item.change))
+    return kept
+
+
+def _item(vcenter: str, kind: Kind, obj: SnapshotObject, change: Change, path: str, old: Any, new: Any) -> DriftItem:
+    category, severity = categorize(kind, path, change)
+    return DriftItem(
+        vcenter=vcenter,
+        kind=kind,
+        id=obj.id,
+        name=obj.name,
+        change=change,
+        path=path,
+        old=old,
+        new=new,
+        category=category,
+        severity=severity,
+    )
+
+
+def _object_drift(
+    vcenter: str, kind: Kind, old: SnapshotObject | None, new: SnapshotObject | None
+) -> Iterator[DriftItem]:
+    if old is None and new is not None:
+        yield _item(vcenter, kind, new, "added", "", None, new.model_dump(mode="json"))
+        return
+    if new is None and old is not None:
+        yield _item(vcenter, kind, old, "removed", "", old.model_dump(mode="json"), None)
+        return
+    if old is None or new is None or content_hash(old) == content_hash(new):
+        return
+    unknowns = [*old.unknowns, *new.unknowns]
+    if old.name != new.name and not _unknown("name", unknowns):
+        yield _item(vcenter, kind, new, "renamed", "name", old.name, new.name)
+    for change, path, before, after in _changes(old, new):
+        if not _unknown(path, unknowns):
+            yield _item(vcenter, kind, new, change, path, before, after)
+
+
+def _changes(old: BaseModel, new: BaseModel) -> Iterator[tuple[Change, str, Any, Any]]:
+    """(change, readable path, old JSON value, new JSON value) for everything but name and unknowns."""
+    before = old.model_dump(mode="json", exclude=set(_NOT_DIFFED))
+    after = new.model_dump(mode="json", exclude=set(_NOT_DIFFED))
+    # threshold_to_diff_deeper=0: always report dict keys, never a whole dict as changed because few keys match.
+    result = DeepDiff(before, after, view="tree", verbose_level=2, threshold_to_diff_deeper=0)
+    seen: set[str] = set()
+    for report, levels in result.items():
+        for level in levels:
+            elements: list[Any] = level.path(output_format="list")
+            index = next((i for i, element in enumerate(elements) if isinstance(element, int)), None)
+            change: Change = "modified"
+            if index is not None:
+                elements = elements[:index]  # a changed list is one item for the whole list
+            elif report == "dictionary_item_added":
+                change = "added"
+            elif report == "dictionary_item_removed":
+                change = "removed"
+            path = render_path(elements, (old, new))
+            if path in seen:
+                continue
+            seen.add(path)
+            yield change, path, _value(before, elements), _value(after, elements)
+
+
+def _value(data: Any, elements: Iterable[Any]) -> Any:
+    for element in elements:
+        if isinstance(data, dict) and element in data:
+            data = data[element]
+        else:
+            return None
+    return data
+
+
+def _child(node: Any, element: Any) -> Any:
+    if isinstance(node, BaseModel):
+        return getattr(node, element, _MISSING) if element in type(node).model_fields else _MISSING
+    if isinstance(node, dict):
+        return node.get(element, _MISSING)
+    return _MISSING
+
+
+def render_path(elements: Iterable[Any], roots: Iterable[Any]) -> str:
+    """A readable path for DeepDiff path elements, walking the models to tell attributes from dict keys."""
+    text = ""
+    nodes = list(roots)
+    for element in elements:
+        ref = next((node for node in nodes if isinstance(node, BaseModel | dict)), None)
+        if isinstance(ref, BaseModel) and isinstance(element, str) and element in type(ref).model_fields:
+            text += f".{element}" if text else element
+        elif isinstance(element, int):
+            text += f"[{element}]"
+        else:
+            text += f"[{json.dumps(element, ensure_ascii=False)}]"
+        nodes = [_child(node, element) for node in nodes]
+    return text
+
+
+def _unknown(path: str, unknowns: Iterable[str]) -> bool:
+    """Whether ``path`` is, or is under, one of the unknown paths."""
+    return any(
+        unknown == "" or path == unknown or path.startswith((unknown + ".", unknown + "[")) for unknown in unknowns
+    )
