@@ -454,11 +454,11 @@ CASES: dict[str, Case] = {
         item('network.portgroups["DMZ"].vlan_id', kind="host", id_="host-21", old=20, new=30),
         status="unattributed",
     ),
-    "task-only-change-without-task-history-is-unknown": Case(
+    "task-only-change-without-task-history-says-so": Case(
         item('network.portgroups["DMZ"].vlan_id', kind="host", id_="host-21", old=20, new=30),
         history={"tasks_complete": False, "notes": ["only recentTask was read"]},
-        status="unknown",
-        reason="task history is incomplete",
+        status="unattributed",
+        reason="only part of the task history was read",
     ),
     "event-backed-change-without-task-history-is-unattributed": Case(
         item("lockdown_mode", kind="host", id_="host-21", old="lockdownNormal", new="lockdownDisabled"),
@@ -587,3 +587,19 @@ def test_naive_window_and_event_times_are_utc() -> None:
     )
     assert result.attribution is not None and result.attribution.confidence == "exact"
     assert result.attribution.time == "2026-11-28T03:00:00+00:00"
+
+
+def test_partial_task_history_caveat_only_where_tasks_may_be_the_only_record() -> None:
+    partial = {"tasks_complete": False}
+    lockdown = run(
+        Case(
+            item("lockdown_mode", kind="host", id_="host-21", old="lockdownNormal", new="lockdownDisabled"),
+            history=partial,
+        )
+    )
+    portgroup = run(
+        Case(item('network.portgroups["DMZ"]', kind="host", id_="host-21", change="added"), history=partial)
+    )
+    assert lockdown.status == portgroup.status == "unattributed"
+    assert lockdown.reason and "task history" not in lockdown.reason
+    assert portgroup.reason and "task history" in portgroup.reason

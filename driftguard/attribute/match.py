@@ -14,9 +14,11 @@ Confidence of one candidate:
   different change), and the tasks of its chain; failed tasks.
 
 Status of the item: *attributed* with the best candidate's confidence when there is any candidate (several
-likely ones are all reported; the best is the newest); else *unknown* when the history does not cover the
-window (unreadable, retention-purged, read for a narrower window; for changes vCenter records only as tasks,
-also when the task history is incomplete) or vCenter records nothing for the setting; else *unattributed*.
+likely ones are all reported; the best is the newest); else *unknown* when the event history does not cover
+the window (unreadable, retention-purged, read for a narrower window) or vCenter records nothing for the
+setting; else *unattributed*. Only events decide coverage: a server without a task history (the simulator;
+collect then reads ``recentTask``) does not turn every host-networking change into *unknown*, but the reason
+of an unattributed change that vCenter may record only as a task says that the task history was partial.
 
 Candidates are ranked exact before likely, the object's own before its parents', then newest first (the last
 change is the one that left the new value), events before tasks. An event and the tasks that share its chain id
@@ -346,19 +348,12 @@ def _candidate(best: _Hit, members: list[_Hit]) -> Candidate:
 # --- status -----------------------------------------------------------------------------------------------------
 
 
-def coverage_gap(history: History, t0: datetime, t1: datetime, *, tasks_only: bool = False) -> str | None:
-    """Why the history cannot prove that nothing happened in (T0, T1], or None when it covers the window.
-
-    ``tasks_only``: vCenter may record the change only as a task, so the task history must be complete too.
-    """
-    detail = "; ".join(history.notes)
+def coverage_gap(history: History, t0: datetime, t1: datetime) -> str | None:
+    """Why the event history cannot prove that nothing happened in (T0, T1], or None when it covers the window."""
     if not history.complete:
         # collect marks a window whose start predates the retained events (purged) as incomplete
+        detail = "; ".join(history.notes)
         return "event history is incomplete" + (f": {detail}" if detail else "")
-    if tasks_only and not history.tasks_complete:
-        return "vCenter may record this change only as a task, and the task history is incomplete" + (
-            f": {detail}" if detail else ""
-        )
     if history.begin is not None and _utc(history.begin) > t0:
         return f"event history was read from {_iso(history.begin)}, after the window start {_iso(t0)}"
     if history.end is not None and _utc(history.end) < t1:
@@ -394,8 +389,7 @@ def _attribute_item(item: DriftItem, objects: Objects, window: _Window) -> Attri
             chain_id=best.chain_id,
             candidates=candidates,
         )
-    tasks_only = not any(source.always_posts_event for source in rule.sources)
-    gap = coverage_gap(window.history, window.t0, window.t1, tasks_only=tasks_only)
+    gap = coverage_gap(window.history, window.t0, window.t1)
     if gap:
         return Attribution(status="unknown", reason=gap)
     parents = [_SCOPE_WORDS[s.scope] for s in rule.sources if s.scope != "self"]
@@ -403,6 +397,8 @@ def _attribute_item(item: DriftItem, objects: Objects, window: _Window) -> Attri
     reason = f"no event or task in ({_iso(window.t0)}, {_iso(window.t1)}] on {where} can explain {_subject(item)}"
     if excluded:
         reason += f"; {excluded} operation(s) on it in the window name other properties only"
+    if not window.history.tasks_complete and not any(source.always_posts_event for source in rule.sources):
+        reason += "; vCenter may record such a change only as a task, and only part of the task history was read"
     return Attribution(status="unattributed", reason=reason)
 
 

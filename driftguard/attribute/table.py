@@ -46,7 +46,7 @@ class Source:
     tasks: frozenset[str] = frozenset()
     always_posts_event: bool = False
     """vCenter posts one of ``events`` for every change made this way, so a missing task history cannot hide
-    one. When no source of a rule says so, the rule needs the task history to call a change unattributed."""
+    one. When no source of a rule says so, an unattributed change's reason warns of a partial task history."""
 
 
 @dataclass(frozen=True)

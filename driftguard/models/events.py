@@ -68,6 +68,6 @@ class History(Model):
     attribution then says *unknown*, never *unattributed*."""
     tasks_complete: bool = True
     """False when the tasks are not the full task history of the window (the server had none and only
-    ``recentTask`` was read). Added for attribution: a change vCenter records only as a task (host networking,
-    services, advanced options) is then *unknown* rather than *unattributed* when no task explains it."""
+    ``recentTask`` was read). Added for attribution: an unattributed change that vCenter records only as a task
+    (host networking, services, advanced options) then says that the task history was partial."""
     notes: list[str] = []
