@@ -75,11 +75,6 @@ def test_inventory_contains_the_preloaded_configuration(vcsim: Any) -> None:
     assert snapshot.manifest.unknowns == 0
 
 
-@pytest.mark.xfail(
-    strict=True,  # turns red the moment the simulator pages: then drop this marker
-    reason="vcsim 0.24.2 ignores RetrieveOptions.maxObjects and has no ContinueRetrievePropertiesEx; "
-    "tests/vcsim needs a paging PropertyCollector extension (verified passing with one)",
-)
 def test_round_trips_grow_with_pages_not_objects(vcsim_factory: Any) -> None:
     sim = vcsim_factory(clusters=1, hosts=3, standalone_hosts=1, vms=3)
     with connect(sim.url, sim.username, sim.password) as session:
