@@ -128,6 +128,7 @@ func preload(model *simulator.Model, opts options) (*inventory, error) {
 
 func (p *preloader) datacenter(dc *simulator.Datacenter) (dcInfo, error) {
 	info := dcInfo{Name: dc.Name, Moref: dc.Self.Value, Clusters: []clusterInfo{}, StandaloneHosts: []hostInfo{}}
+	renameDatastores(dc)
 
 	// "Prod-App" is a VM portgroup on every host; like real vCenter, all
 	// hosts share one datacenter Network entity per standard portgroup name.
@@ -195,8 +196,10 @@ func (p *preloader) datacenter(dc *simulator.Datacenter) (dcInfo, error) {
 		hi.VMs = vmsByHost[types.ManagedObjectReference{Type: "HostSystem", Value: hi.Moref}]
 	}
 
+	seen := map[types.ManagedObjectReference]bool{} // vcsim lists each DVPG twice
 	for _, ref := range dc.Network {
-		if e, ok := simulator.Map.Get(ref).(mo.Entity); ok {
+		if e, ok := simulator.Map.Get(ref).(mo.Entity); ok && !seen[ref] {
+			seen[ref] = true
 			info.Networks = append(info.Networks, refInfo{Name: entityName(e), Moref: ref.Value})
 		}
 	}
@@ -488,4 +491,93 @@ func entityName(e mo.Entity) string {
 		return x.Name
 	}
 	return e.Entity().Name
+}
+
+// renameDatastores gives the datacenter's datastores vCenter-style morefs
+// ("datastore-N"). vcsim names a local datastore after its directory plus
+// "@<folder>", e.g. "/tmp/govcsim-DC0-LocalDS_0-2611176426@folder-5": a
+// random temporary path that differs on every launch and contains slashes.
+// It runs before any VM exists, so the references to update are the
+// datacenter's, the folder's, the hosts' (and their datastore systems and
+// browsers') and the compute resources' lists.
+//
+// It also repairs what vcsim's per-host CreateLocalDatastore leaves behind
+// for a datastore shared by N hosts: the folder lists it N times and only
+// the last host appears in datastore.host.
+func renameDatastores(dc *simulator.Datacenter) {
+	renamed := map[types.ManagedObjectReference]types.ManagedObjectReference{}
+	for _, old := range dc.Datastore {
+		ds, ok := simulator.Map.Get(old).(*simulator.Datastore)
+		if !ok || renamed[old] != (types.ManagedObjectReference{}) {
+			continue
+		}
+		simulator.Map.Remove(old)
+		ds.Self.Value = ""
+		simulator.Map.NewEntity(ds)
+		simulator.Map.Put(ds)
+		renamed[old] = ds.Self
+		if b, ok := simulator.Map.Get(ds.Browser).(*simulator.HostDatastoreBrowser); ok {
+			renameRefs(b.Datastore, renamed)
+		}
+	}
+	if len(renamed) == 0 {
+		return
+	}
+	renameRefs(dc.Datastore, renamed)
+	if f, ok := simulator.Map.Get(dc.DatastoreFolder).(*simulator.Folder); ok {
+		renameRefs(f.ChildEntity, renamed)
+		f.ChildEntity = uniqueRefs(f.ChildEntity)
+	}
+	mounts := map[types.ManagedObjectReference][]types.ManagedObjectReference{}
+	for _, e := range simulator.Map.All("HostSystem") {
+		h := e.(*simulator.HostSystem)
+		renameRefs(h.Datastore, renamed)
+		if dss, ok := simulator.Map.Get(*h.ConfigManager.DatastoreSystem).(*simulator.HostDatastoreSystem); ok {
+			renameRefs(dss.Datastore, renamed)
+		}
+		for _, ref := range h.Datastore {
+			mounts[ref] = append(mounts[ref], h.Self)
+		}
+	}
+	for _, ref := range renamed {
+		ds := simulator.Map.Get(ref).(*simulator.Datastore)
+		if len(ds.Host) == 0 {
+			continue
+		}
+		hosts := mounts[ref]
+		sort.Slice(hosts, func(i, j int) bool { return hosts[i].Value < hosts[j].Value })
+		template := ds.Host[0]
+		ds.Host = nil
+		for _, h := range hosts {
+			m := template
+			m.Key = h
+			ds.Host = append(ds.Host, m)
+		}
+	}
+	for _, e := range simulator.Map.All("ClusterComputeResource") {
+		renameRefs(e.(*simulator.ClusterComputeResource).Datastore, renamed)
+	}
+	for _, e := range simulator.Map.All("ComputeResource") {
+		renameRefs(e.(*mo.ComputeResource).Datastore, renamed)
+	}
+}
+
+func renameRefs(list []types.ManagedObjectReference, renamed map[types.ManagedObjectReference]types.ManagedObjectReference) {
+	for i, ref := range list {
+		if to, ok := renamed[ref]; ok {
+			list[i] = to
+		}
+	}
+}
+
+func uniqueRefs(list []types.ManagedObjectReference) []types.ManagedObjectReference {
+	seen := map[types.ManagedObjectReference]bool{}
+	out := list[:0]
+	for _, ref := range list {
+		if !seen[ref] {
+			seen[ref] = true
+			out = append(out, ref)
+		}
+	}
+	return out
 }

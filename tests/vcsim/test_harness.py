@@ -182,6 +182,20 @@ def test_preloaded_host_configuration(vcsim: Vcsim) -> None:
         assert len(vmotion_ips) == len(hosts) == 7
 
 
+def test_datastores_have_stable_vcenter_style_morefs(vcsim: Vcsim) -> None:
+    # vcsim names a local datastore after its random temporary directory; the launcher renames it.
+    (ds_info,) = vcsim.info["datacenters"][0]["datastores"]
+    assert ds_info["name"] == "LocalDS_0" and ds_info["moref"].startswith("datastore-")
+    with connect(vcsim) as si:
+        datastores = retrieve(si, vim.Datastore, ["host", "summary.datastore", "vm"])
+        dc = si.content.rootFolder.childEntity[0]
+        folder_children = [d._moId for d in dc.datastoreFolder.childEntity]
+    ds = datastores["LocalDS_0"]
+    assert ds["_obj"]._moId == ds["summary.datastore"]._moId == ds_info["moref"]
+    assert folder_children == [ds_info["moref"]]
+    assert len(ds["host"]) == 7 and len(ds["vm"]) == 14
+
+
 def test_advanced_options_are_per_host(vcsim: Vcsim) -> None:
     # vcsim shares the default OptionValue objects between hosts; the launcher gives each host its own.
     with connect(vcsim) as si:
