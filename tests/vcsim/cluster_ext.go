@@ -104,10 +104,10 @@ func reconfigureCluster(ctx *simulator.Context, c *simulator.ClusterComputeResou
 
 	var before types.ClusterConfigInfoEx
 	deepCopy(cfg, &before)
-	next, fault := nextClusterConfig(&before, spec, req.Modify)
-	if fault != nil {
+	next, invalid := nextClusterConfig(&before, spec, req.Modify)
+	if invalid != nil {
 		task := simulator.CreateTask(c, "reconfigureEx", func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
-			return nil, fault
+			return nil, invalid
 		})
 		patchTask(ctx, c, task.Self, 0)
 		return task.Run()
