@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -33,7 +35,7 @@ def who(attribution: Attribution | None) -> str:
 def _endpoints(report: DiffReport) -> str:
     def one(ref: str, at: str | None) -> str:
         short_ref = ref if ref == "live" else ref[:10]
-        return f"{short_ref} ({at})" if at else short_ref
+        return f"{short_ref} ({when(at)})" if at else short_ref
 
     return f"{one(report.from_.ref, report.from_.collected_at)} → {one(report.to.ref, report.to.collected_at)}"
 
@@ -48,35 +50,72 @@ def summary_line(report: DiffReport) -> str:
     )
 
 
+def when(time: str | None) -> str:
+    """ISO 8601 → "2026-11-29 02:17:54Z" for tables (full precision stays in JSON)."""
+    if not time:
+        return "-"
+    try:
+        parsed = datetime.fromisoformat(time).astimezone(UTC)
+    except ValueError:
+        return time
+    return parsed.strftime("%Y-%m-%d %H:%M:%SZ")
+
+
 def diff_text(report: DiffReport, console: Console) -> None:
-    """A Rich table per report, one row per drift item, with the attribution beside it."""
+    """One Rich table row per drift item: what changed, and who changed it when according to vCenter.
+
+    Reasons for unattributed and unknown items are printed as numbered notes under the table, so the table
+    stays scannable during an incident.
+    """
     console.print(Text(f"drift {_endpoints(report)}", style="bold"))
     if not report.items:
         console.print("no drift")
         return
     table = Table(show_lines=False, expand=False)
-    for column in ("", "object", "path", "old", "new", "severity", "who / when"):
+    for column in ("object", "path", "old → new", "severity", "who", "when", "evidence"):
         table.add_column(column, overflow="fold")
+    notes: list[str] = []
+    previous_object = None
     for item in report.items:
+        obj = (item.kind, item.id)
+        label = f"{item.kind} {item.name} ({item.id})" if obj != previous_object else ""
+        previous_object = obj
+        who_cell, when_cell, evidence = _attribution_cells(item, notes)
         table.add_row(
-            CHANGE_MARK[item.change],
-            f"{item.kind} {item.name} ({item.id})",
-            item.path or f"({item.change})",
-            short(item.old),
-            short(item.new),
+            label,
+            f"{CHANGE_MARK[item.change]} {item.path or item.change}",
+            _change_text(item),
             Text(item.severity, style=SEVERITY_STYLE.get(item.severity, "")),
-            _who_text(item),
+            who_cell,
+            when_cell,
+            evidence,
         )
     console.print(table)
+    for number, note in enumerate(notes, 1):
+        console.print(f"[{number}] {note}", markup=False, highlight=False)
     console.print(summary_line(report))
 
 
-def _who_text(item: DriftItem) -> Text:
+def _change_text(item: DriftItem) -> str:
+    if item.change == "added":
+        return f"+ {short(item.new)}"
+    if item.change == "removed":
+        return f"- {short(item.old)}"
+    return f"{short(item.old, 40)} → {short(item.new, 40)}"
+
+
+def _attribution_cells(item: DriftItem, notes: list[str]) -> tuple[Text, str, str]:
     attribution = item.attribution
-    style = "green" if attribution and attribution.status == "attributed" else "bold red"
-    if attribution and attribution.status == "unknown":
-        style = "yellow"
-    return Text(who(attribution), style=style)
+    if attribution is None or attribution.status != "attributed":
+        status = attribution.status if attribution else "unknown"
+        reason = attribution.reason if attribution and attribution.reason else "no event history was read"
+        notes.append(f"{item.kind} {item.name} {item.path or item.change}: {status}: {reason}")
+        style = "yellow" if status == "unknown" else "bold red"
+        return Text(f"{status.upper()} [{len(notes)}]", style=style), "-", "-"
+    key = f" #{attribution.event_key}" if attribution.event_key is not None else ""
+    more = f" +{len(attribution.candidates) - 1}" if len(attribution.candidates) > 1 else ""
+    evidence = f"{attribution.event_type}{key} ({attribution.confidence}){more}"
+    return Text(attribution.user or "?", style="green"), when(attribution.time), evidence
 
 
 def diff_markdown(report: DiffReport) -> str:

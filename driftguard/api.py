@@ -1,0 +1,416 @@
+"""The facade: chains the pipeline stages (collect → normalize → store / diff → attribute) for the CLI and for any
+scheduler. Stages never import each other; this module is the only place that knows their order.
+
+Every operational failure (vCenter unreachable, login refused, certificate rejected, connection lost, state repo
+locked or corrupt) surfaces as :class:`OperationalError` with a one-line message for people; nothing is written or
+committed half-way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import SecretStr
+
+from driftguard import __version__
+from driftguard.attribute import attribute
+from driftguard.collect import CollectError, Session, collect_history, collect_inventory, connect
+from driftguard.diff import diff_snapshots
+from driftguard.models import (
+    DiffReport,
+    DriftItem,
+    Endpoint,
+    Event,
+    History,
+    LogEntry,
+    Snapshot,
+    Summary,
+    Task,
+)
+from driftguard.models.canonical import canonical_bytes
+from driftguard.normalize.events import normalize_history
+from driftguard.normalize.snapshot import normalize_snapshot
+from driftguard.store import StateRepo, StoreError, UnknownRevisionError
+
+Progress = Callable[[str, int, int | None], None]
+"""``progress(stage, done, total)``: called while collecting, for a progress bar."""
+
+HISTORY_FILE = "history.json"
+"""Per-commit file (beside ``manifest.json``) holding the events and tasks that explain that commit's drift, so
+attribution of stored snapshots works offline and outlives vCenter's event retention."""
+
+
+class DriftguardError(Exception):
+    """Base of the errors the CLI maps to exit codes; ``str(error)`` is the message for people."""
+
+    exit_code = 3
+
+
+class OperationalError(DriftguardError):
+    """vCenter unreachable, login failed, certificate refused, connection lost, repo locked or corrupt (exit 3)."""
+
+
+class UsageError(DriftguardError):
+    """The request itself is wrong: unknown revision, nothing to compare (exit 2)."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How to reach one vCenter. The password is a SecretStr so it never shows in a repr, log or traceback."""
+
+    url: str
+    user: str
+    password: SecretStr
+    insecure: bool = False
+    page_size: int = 500
+    timeout: float = 60.0
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url if "//" in self.url else f"https://{self.url}").hostname or self.url
+
+
+@dataclass(frozen=True)
+class SnapshotResult:
+    snapshot: Snapshot
+    report: DiffReport | None
+    """Drift against the previous snapshot of this vCenter; None for the first one."""
+    commit: str | None
+    """The new commit, or None when nothing changed (the verification time is recorded instead)."""
+    message: str
+
+
+def vcenter_name(url: str) -> str:
+    """Directory name of a vCenter in the state repo: its host name, plus the port when it is not 443/80."""
+    parts = urlsplit(url if "//" in url else f"https://{url}")
+    host = (parts.hostname or url).lower()
+    default_port = 80 if parts.scheme == "http" else 443
+    return host if parts.port in (None, default_port) else f"{host}_{parts.port}"
+
+
+@contextlib.contextmanager
+def _operational() -> Iterator[None]:
+    """Translate the stages' typed errors into one error type with the stage's human message."""
+    try:
+        yield
+    except (CollectError, StoreError) as exc:
+        if isinstance(exc, UnknownRevisionError):
+            raise UsageError(str(exc)) from exc
+        raise OperationalError(str(exc)) from exc
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def collect_snapshot(conn: Connection, *, progress: Progress | None = None) -> Snapshot:
+    """Read one vCenter now and return its canonical snapshot (raises when the collection is not complete)."""
+    with _operational(), _connect(conn) as session:
+        return _collect(session, conn, progress)
+
+
+def _connect(conn: Connection) -> Session:
+    return connect(conn.url, conn.user, conn.password.get_secret_value(), insecure=conn.insecure, timeout=conn.timeout)
+
+
+def _collect(si: Session, conn: Connection, progress: Progress | None) -> Snapshot:
+    raw = collect_inventory(si, page_size=conn.page_size, on_progress=progress)
+    snapshot = normalize_snapshot(raw)
+    name = vcenter_name(conn.url)
+    if snapshot.manifest.vcenter.name != name:
+        vcenter = snapshot.manifest.vcenter.model_copy(update={"name": name})
+        snapshot = snapshot.model_copy(update={"manifest": snapshot.manifest.model_copy(update={"vcenter": vcenter})})
+    snapshot = snapshot.with_counts()
+    if not snapshot.manifest.complete:
+        raise OperationalError(
+            f"collection from {conn.host} was not complete ({snapshot.manifest.incomplete_reason}); nothing committed"
+        )
+    return snapshot
+
+
+def _window(repo: StateRepo, old_commit: str | None, old: Snapshot | None, new: Snapshot) -> tuple[datetime, datetime]:
+    """(T0, T1] for attribution: from the last time the old state was verified unchanged to the new collection."""
+    end = _parse_time(new.manifest.finished_at) or _now()
+    begin = None
+    if old is not None:
+        begin = _parse_time(old.manifest.started_at)
+        if old_commit is not None:
+            verified = repo.last_verified(old_commit, old.manifest.vcenter.name)
+            # A later run that saw the same state proves nothing changed before it: the window starts there.
+            if verified is not None and (begin is None or verified > begin):
+                begin = verified
+    return (begin or end, end)
+
+
+def _report(
+    items: list[DriftItem], old_ref: str, old: Snapshot, new_ref: str, new: Snapshot | None = None
+) -> DiffReport:
+    return DiffReport.model_validate(
+        {
+            "from": Endpoint(ref=old_ref, collected_at=old.manifest.finished_at),
+            "to": Endpoint(ref=new_ref, collected_at=new.manifest.finished_at if new else None),
+            "items": items,
+            "summary": DiffReport.summarize(items),
+        }
+    )
+
+
+def _relevant_history(history: History, items: Sequence[DriftItem]) -> History:
+    """Only the events and tasks some item names as a candidate: what a later offline diff needs."""
+    event_keys: set[str] = set()
+    task_keys: set[str] = set()
+    for item in items:
+        for cand in item.attribution.candidates if item.attribution else []:
+            (task_keys if cand.source == "task" else event_keys).add(str(cand.event_key))
+    return history.model_copy(
+        update={
+            "events": [e for e in history.events if str(e.key) in event_keys],
+            "tasks": [t for t in history.tasks if t.key in task_keys],
+        }
+    )
+
+
+def commit_message(report: DiffReport | None, snapshot: Snapshot) -> str:
+    """First line summarises the drift, e.g. "3 changes on 2 objects: 2 attributed (alice, bob), 1 unattributed"."""
+    vc = snapshot.manifest.vcenter.name
+    if report is None:
+        counts = ", ".join(f"{n} {kind}s" for kind, n in snapshot.manifest.counts.items() if n)
+        return f"{vc}: first snapshot ({counts})"
+    s = report.summary
+    users = sorted({i.attribution.user for i in report.items if i.attribution and i.attribution.user})
+    who = f" ({', '.join(_short_user(u) for u in users)})" if users else ""
+    parts = [f"{s.attributed} attributed{who}"]
+    if s.unattributed:
+        parts.append(f"{s.unattributed} unattributed")
+    if s.unknown:
+        parts.append(f"{s.unknown} unknown")
+    plural = "s" if s.items != 1 else ""
+    return f"{vc}: {s.items} change{plural} on {s.objects} object{'s' if s.objects != 1 else ''}: {', '.join(parts)}"
+
+
+def _short_user(user: str) -> str:
+    return user.rsplit("\\", 1)[-1]
+
+
+def snapshot(
+    conn: Connection,
+    repo_path: Path,
+    *,
+    ignore: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> SnapshotResult:
+    """Collect one vCenter, diff against its previous snapshot, attribute the drift and commit it.
+
+    Any failure before the commit leaves the state repo exactly as it was.
+    """
+    try:
+        return _snapshot(conn, repo_path, ignore=ignore, progress=progress)
+    except OperationalError as exc:
+        raise OperationalError(f"{exc}; state repo unchanged, nothing committed") from exc
+
+
+def _snapshot(
+    conn: Connection,
+    repo_path: Path,
+    *,
+    ignore: Sequence[str],
+    progress: Progress | None,
+) -> SnapshotResult:
+    with _operational():
+        repo = _open_existing(repo_path)
+        with repo.lock() if repo else contextlib.nullcontext():
+            name = vcenter_name(conn.url)
+            previous_commit = repo.latest_commit(name) if repo else None
+            previous = repo.load(previous_commit, name) if repo and previous_commit else None
+            with _connect(conn) as si:
+                current = _collect(si, conn, progress)
+                report = None
+                history = History()
+                if repo is not None and previous is not None and previous_commit is not None:
+                    items = diff_snapshots(previous, current, ignore=ignore)
+                    window = _window(repo, previous_commit, previous, current)
+                    history = History(begin=window[0], end=window[1])
+                    if items:
+                        history = normalize_history(collect_history(si, begin=window[0], end=window[1]))
+                        items = attribute(items, history, old=previous, new=current, window=window)
+                    report = _report(items, previous_commit, previous, "snapshot", current)
+            # Only now, with a complete collection in hand, may a missing state repo be created.
+            repo = repo or StateRepo.open(repo_path, create=True)
+            message = commit_message(report, current)
+            extra = {}
+            if report is not None:
+                extra[HISTORY_FILE] = canonical_bytes(_relevant_history(history, report.items))
+            summary = report.summary.model_dump() if report else None
+            commit = repo.write_snapshot(current, message, summary=summary, extra_files=extra)
+            if report is not None and commit is not None:
+                to = Endpoint(ref=commit, collected_at=current.manifest.finished_at)
+                report = report.model_copy(update={"to": to})
+            return SnapshotResult(snapshot=current, report=report, commit=commit, message=message)
+
+
+def _open_existing(path: Path) -> StateRepo | None:
+    """The state repo at ``path``; None when there is nothing there yet (it is created after collecting).
+
+    An existing directory that is not a git repository is an error rather than something to `git init` over.
+    """
+    try:
+        return StateRepo.open(path)
+    except StoreError:
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            raise
+        return None
+
+
+def _single_vcenter(repo: StateRepo, vcenter: str | None, rev: str = "HEAD") -> str:
+    names = repo.vcenters(rev)
+    if vcenter:
+        if vcenter not in names:
+            raise UsageError(f"no vCenter named {vcenter!r} in the state repo (have: {', '.join(names) or 'none'})")
+        return vcenter
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        raise UsageError("the state repo has no snapshot yet: run `driftguard snapshot` first")
+    raise UsageError(f"the state repo holds several vCenters ({', '.join(names)}): pick one with --vcenter")
+
+
+def diff(
+    repo_path: Path,
+    old_rev: str | None = None,
+    new_rev: str | None = None,
+    *,
+    vcenter: str | None = None,
+    ignore: Sequence[str] = (),
+) -> DiffReport:
+    """History drift between two stored snapshots (default: the previous and the latest), attributed from the
+    events stored with the commits in between."""
+    with _operational():
+        repo = StateRepo.open(repo_path)
+        name = _single_vcenter(repo, vcenter)
+        refs = repo.history(name, limit=2)
+        if new_rev is None and old_rev is None and len(refs) < 2:
+            raise UsageError(f"only {len(refs)} snapshot of {name} so far: nothing to compare yet")
+        new_commit = repo.resolve(new_rev) if new_rev else refs[0].commit
+        old_commit = repo.resolve(old_rev) if old_rev else repo.previous_commit(new_commit, name)
+        if old_commit is None:
+            raise UsageError(f"{new_commit[:10]} is the first snapshot of {name}: nothing before it to compare")
+        old = repo.load(old_commit, name)
+        new = repo.load(new_commit, name)
+        items = diff_snapshots(old, new, ignore=ignore)
+        if items:
+            history = _stored_history(repo, name, old_commit, new_commit)
+            window = _window(repo, old_commit, old, new)
+            items = attribute(items, history, old=old, new=new, window=window)
+        return _report(items, old_commit, old, new_commit, new)
+
+
+def _stored_history(repo: StateRepo, vcenter: str, old_commit: str, new_commit: str) -> History:
+    """Union of the histories committed with every snapshot in (old, new].
+
+    Each snapshot commit after the first carries the events that explain its drift; a commit without one (made
+    by hand, or by another tool) makes the merged history incomplete, so its changes read *unknown*, not
+    *unattributed*.
+    """
+    events: dict[int, Event] = {}
+    tasks: dict[str, Task] = {}
+    complete = tasks_complete = True
+    begins: list[datetime] = []
+    ends: list[datetime] = []
+    notes: list[str] = []
+    for commit in repo.commits_between(old_commit, new_commit, vcenter):
+        data = repo.read_file(commit, f"{vcenter}/{HISTORY_FILE}")
+        if data is None:
+            complete = False
+            notes.append(f"commit {commit[:10]} stores no event history")
+            continue
+        part = History.model_validate_json(data)
+        complete = complete and part.complete
+        tasks_complete = tasks_complete and part.tasks_complete
+        begins += [part.begin] if part.begin else []
+        ends += [part.end] if part.end else []
+        notes += part.notes
+        events.update({e.key: e for e in part.events})
+        tasks.update({t.key: t for t in part.tasks})
+    return History(
+        begin=min(begins) if begins else None,
+        end=max(ends) if ends else None,
+        events=sorted(events.values(), key=lambda e: (e.created, e.key)),
+        tasks=sorted(tasks.values(), key=lambda t: t.key),
+        complete=complete,
+        tasks_complete=tasks_complete,
+        notes=notes,
+    )
+
+
+def diff_live(
+    conn: Connection,
+    repo_path: Path,
+    old_rev: str | None = None,
+    *,
+    ignore: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> DiffReport:
+    """Drift between a stored snapshot (default: the latest) and vCenter right now, attributed live."""
+    with _operational():
+        repo = StateRepo.open(repo_path)
+        name = vcenter_name(conn.url)
+        old_commit = repo.resolve(old_rev) if old_rev else repo.latest_commit(name)
+        if old_commit is None:
+            raise UsageError(f"no snapshot of {name} in {repo_path} yet: run `driftguard snapshot` first")
+        old = repo.load(old_commit, name)
+        with _connect(conn) as si:
+            live = _collect(si, conn, progress)
+            items = diff_snapshots(old, live, ignore=ignore)
+            if items:
+                window = _window(repo, old_commit, old, live)
+                history = normalize_history(collect_history(si, begin=window[0], end=window[1]))
+                items = attribute(items, history, old=old, new=live, window=window)
+        return _report(items, old_commit, old, "live", live)
+
+
+def log(repo_path: Path, *, vcenter: str | None = None, limit: int = 50) -> list[LogEntry]:
+    """Snapshot commits, newest first, with their drift summaries."""
+    with _operational():
+        repo = StateRepo.open(repo_path)
+        entries = []
+        for ref in repo.history(vcenter, limit=limit):
+            parsed = Summary.model_validate(ref.summary) if isinstance(ref.summary, dict) else None
+            entries.append(
+                LogEntry(
+                    commit=ref.commit,
+                    vcenter=ref.vcenter,
+                    committed_at=ref.committed_at.isoformat(),
+                    collected_at=ref.collected_at,
+                    subject=ref.subject,
+                    summary=parsed,
+                )
+            )
+        return entries
+
+
+__all__ = [
+    "Connection",
+    "DriftguardError",
+    "OperationalError",
+    "SnapshotResult",
+    "UsageError",
+    "__version__",
+    "collect_snapshot",
+    "commit_message",
+    "diff",
+    "diff_live",
+    "log",
+    "snapshot",
+    "vcenter_name",
+]
