@@ -31,6 +31,7 @@ from driftguard.models.drift import (
     Summary,
 )
 from driftguard.models.events import ConfigChanges, Event, History, Task
+from driftguard.models.findings import CheckReport, CheckSummary, Finding
 from driftguard.models.host import (
     AgentFile,
     Cpu,
@@ -63,6 +64,8 @@ __all__ = [
     "Backing",
     "Candidate",
     "Change",
+    "CheckReport",
+    "CheckSummary",
     "Cluster",
     "Confidence",
     "ConfigChanges",
@@ -83,6 +86,7 @@ __all__ = [
     "Endpoint",
     "Evc",
     "Event",
+    "Finding",
     "HAAgent",
     "HAConfig",
     "History",

@@ -1,0 +1,66 @@
+"""Findings: violated rules of the policy catalogue (and of baselines), and the ``driftguard check`` report."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Literal
+
+from pydantic import Field
+
+from driftguard.models.base import Model
+from driftguard.models.drift import Endpoint, Severity
+
+
+class Finding(Model):
+    """One violated rule on one object (or on a group of objects, listed in ``related``)."""
+
+    rule_id: str
+    """Stable rule id, e.g. ``DG-VMOTION-001``."""
+    rule_name: str
+    """Slug, e.g. ``vmotion-blockers``."""
+    severity: Severity
+    message: str
+    """One sentence for people: "web01 cannot vMotion: CD-ROM connected to host device; serial port on /dev/ttyS0"."""
+    vcenter: str
+    kind: str
+    id: str
+    """Object id (moref) the finding is about."""
+    name: str
+    path: str | None = None
+    """Canonical path the finding points at, when there is one."""
+    evidence: dict[str, Any] = {}
+    related: list[str] = []
+    """Other object ids involved (the production VMs a DMZ VM would restart next to, ...)."""
+    location: str | None = None
+    """The object's file in the state repo, for SARIF locations."""
+    source: Literal["rule", "baseline"] = "rule"
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across runs: rule, vCenter, object and path, never the message text or the evidence values."""
+        key = json.dumps([self.rule_id, self.vcenter, self.kind, self.id, self.path or ""], ensure_ascii=False)
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+class CheckSummary(Model):
+    findings: int = 0
+    by_severity: dict[str, int] = {}
+
+
+class CheckReport(Model):
+    """The JSON contract of ``driftguard check`` (``driftguard.check/v1``)."""
+
+    schema_: Literal["driftguard.check/v1"] = Field(default="driftguard.check/v1", alias="schema")
+    target: Endpoint
+    findings: list[Finding] = []
+    summary: CheckSummary = CheckSummary()
+
+    model_config = {"extra": "forbid", "populate_by_name": True}
+
+    @staticmethod
+    def summarize(findings: list[Finding]) -> CheckSummary:
+        by_severity: dict[str, int] = {}
+        for f in findings:
+            by_severity[f.severity] = by_severity.get(f.severity, 0) + 1
+        return CheckSummary(findings=len(findings), by_severity=dict(sorted(by_severity.items())))
