@@ -20,7 +20,7 @@ from pydantic import SecretStr
 from driftguard import __version__
 from driftguard.attribute import attribute
 from driftguard.collect import CollectError, Session, collect_history, collect_inventory, connect
-from driftguard.diff import diff_snapshots
+from driftguard.diff import IgnorePatternError, check_pattern, diff_snapshots, load_ignore_file
 from driftguard.models import (
     DiffReport,
     DriftItem,
@@ -39,6 +39,9 @@ from driftguard.store import StateRepo, StoreError, UnknownRevisionError
 
 Progress = Callable[[str, int, int | None], None]
 """``progress(stage, done, total)``: called while collecting, for a progress bar."""
+
+IGNORE_FILE = ".driftguardignore"
+"""Extra ignore patterns, one per line, at the state repo's root (beside ``.git``)."""
 
 HISTORY_FILE = "history.json"
 """Per-commit file (beside ``manifest.json``) holding the events and tasks that explain that commit's drift, so
@@ -227,6 +230,7 @@ def _snapshot(
     ignore: Sequence[str],
     progress: Progress | None,
 ) -> SnapshotResult:
+    patterns = ignore_patterns(repo_path, ignore)  # a bad pattern fails before anything is collected
     with _operational():
         repo = _open_existing(repo_path)
         with repo.lock() if repo else contextlib.nullcontext():
@@ -238,7 +242,7 @@ def _snapshot(
                 report = None
                 history = History()
                 if repo is not None and previous is not None and previous_commit is not None:
-                    items = diff_snapshots(previous, current, ignore=ignore)
+                    items = diff_snapshots(previous, current, ignore=patterns)
                     window = _window(repo, previous_commit, previous, current)
                     history = History(begin=window[0], end=window[1])
                     if items:
@@ -270,6 +274,28 @@ def _open_existing(path: Path) -> StateRepo | None:
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
             raise
         return None
+
+
+def ignore_patterns(repo_path: Path, extra: Sequence[str] = ()) -> list[str]:
+    """The user's ignore patterns: ``.driftguardignore`` in the state repo, then ``--ignore`` options.
+
+    A bad pattern is a usage error naming ``file:line`` (or the option)."""
+    patterns: list[str] = []
+    path = repo_path / IGNORE_FILE
+    if path.is_file():
+        try:
+            patterns += load_ignore_file(path.read_text(encoding="utf-8"))
+        except IgnorePatternError as exc:
+            line, _, message = str(exc).partition(": ")
+            raise UsageError(f"{path}:{line.removeprefix('line ')}: {message}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{path}: cannot read ({exc})") from None
+    for pattern in extra:
+        try:
+            patterns.append(check_pattern(pattern))
+        except IgnorePatternError as exc:
+            raise UsageError(f"--ignore: {exc}") from None
+    return patterns
 
 
 def _single_vcenter(repo: StateRepo, vcenter: str | None, rev: str = "HEAD") -> str:
@@ -307,7 +333,7 @@ def diff(
             raise UsageError(f"{new_commit[:10]} is the first snapshot of {name}: nothing before it to compare")
         old = repo.load(old_commit, name)
         new = repo.load(new_commit, name)
-        items = diff_snapshots(old, new, ignore=ignore)
+        items = diff_snapshots(old, new, ignore=ignore_patterns(repo_path, ignore))
         if items:
             history = _stored_history(repo, name, old_commit, new_commit)
             window = _window(repo, old_commit, old, new)
@@ -362,6 +388,7 @@ def diff_live(
     progress: Progress | None = None,
 ) -> DiffReport:
     """Drift between a stored snapshot (default: the latest) and vCenter right now, attributed live."""
+    patterns = ignore_patterns(repo_path, ignore)
     with _operational():
         repo = StateRepo.open(repo_path)
         name = vcenter_name(conn.url)
@@ -371,7 +398,7 @@ def diff_live(
         old = repo.load(old_commit, name)
         with _connect(conn) as si:
             live = _collect(si, conn, progress)
-            items = diff_snapshots(old, live, ignore=ignore)
+            items = diff_snapshots(old, live, ignore=patterns)
             if items:
                 window = _window(repo, old_commit, old, live)
                 history = normalize_history(collect_history(si, begin=window[0], end=window[1]))

@@ -6,9 +6,6 @@ Exit codes (design.md): 0 success; 1 drift present and ``--exit-code`` given; 2 
 
 from __future__ import annotations
 
-import sys
-
-import click
 import typer
 
 from driftguard import __version__
@@ -44,13 +41,7 @@ def _root(
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; returns the exit code instead of raising SystemExit."""
     try:
-        result = app(args=argv, prog_name="driftguard", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.exceptions.ClickException as exc:
-        exc.show(file=sys.stderr)
-        return EXIT_USAGE
-    except click.exceptions.Abort:
-        typer.echo("aborted", err=True)
-        return 130
-    return result if isinstance(result, int) else 0
+        app(args=argv, prog_name="driftguard")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_USAGE)
+    return 0
