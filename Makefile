@@ -18,9 +18,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+LINT_PATHS := $(wildcard driftguard tests scripts benchmarks)
+
 lint: $(STAMP)
-	$(VENV)/bin/ruff check driftguard tests scripts benchmarks
-	$(VENV)/bin/ruff format --check driftguard tests scripts benchmarks
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
