@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
-from driftguard.models import VM, Cluster, Datastore, DiffReport, DvSwitch, Host, Manifest
+from driftguard.models import VM, CheckReport, Cluster, Datastore, DiffReport, DvSwitch, Host, Manifest
 from driftguard.models.canonical import canonical_dumps
 
 SCHEMAS: dict[str, tuple[type[BaseModel], JsonSchemaMode]] = {
@@ -23,8 +23,10 @@ SCHEMAS: dict[str, tuple[type[BaseModel], JsonSchemaMode]] = {
     "datastore.schema.json": (Datastore, "validation"),
     "manifest.schema.json": (Manifest, "validation"),
     "diff-report.schema.json": (DiffReport, "serialization"),
+    "check-report.schema.json": (CheckReport, "serialization"),
 }
-"""File name → (model, pydantic schema mode). The diff report is described as it is written (by alias)."""
+"""File name → (model, pydantic schema mode). The diff and check reports are described as they are written (by
+alias, with the findings' derived ``fingerprint``)."""
 
 SCHEMA_BASE_URI = "https://driftguard.invalid/schemas/"
 

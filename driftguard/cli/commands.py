@@ -165,9 +165,12 @@ def log(
 
 
 def register(app: typer.Typer) -> None:
+    from driftguard.cli import check  # `check` and `rules`; imported here because it reuses _connection from here
+
     app.command()(snapshot)
     app.command()(diff)
     app.command()(log)
+    check.register(app)
 
 
 __all__ = ["EXIT_USAGE", "register"]

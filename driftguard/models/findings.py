@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, computed_field, model_validator
 
 from driftguard.models.base import Model
 from driftguard.models.drift import Endpoint, Severity
@@ -36,6 +36,15 @@ class Finding(Model):
     """The object's file in the state repo, for SARIF locations."""
     source: Literal["rule", "baseline"] = "rule"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_derived(cls, data: Any) -> Any:
+        # ``fingerprint`` is written with every finding but derived, never read: a report loads back unchanged.
+        if isinstance(data, dict) and "fingerprint" in data:
+            data = {k: v for k, v in data.items() if k != "fingerprint"}
+        return data
+
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def fingerprint(self) -> str:
         """Stable across runs: rule, vCenter, object and path, never the message text or the evidence values."""
