@@ -14,6 +14,7 @@ from driftguard.models.cluster import (
     DrsRule,
     DrsVmOverride,
     HAConfig,
+    HARuntime,
     VmToolsMonitoring,
 )
 from driftguard.models.drift import (
@@ -31,6 +32,7 @@ from driftguard.models.drift import (
     Summary,
 )
 from driftguard.models.events import ConfigChanges, Event, History, Task
+from driftguard.models.evidence import EVIDENCE_SCHEMA, BundleSource, HostEvidence, HostIdentity
 from driftguard.models.findings import CheckReport, CheckSummary, Finding
 from driftguard.models.host import (
     AgentFile,
@@ -53,6 +55,7 @@ from driftguard.models.vm import VM, Backing, CpuIdMask, Device, Memory, Snapsho
 from driftguard.models.vm import Cpu as VmCpu
 
 __all__ = [
+    "EVIDENCE_SCHEMA",
     "KINDS",
     "SCHEMA_VERSION",
     "SEVERITIES",
@@ -62,6 +65,7 @@ __all__ = [
     "Attribution",
     "AttributionStatus",
     "Backing",
+    "BundleSource",
     "Candidate",
     "Change",
     "CheckReport",
@@ -89,8 +93,11 @@ __all__ = [
     "Finding",
     "HAAgent",
     "HAConfig",
+    "HARuntime",
     "History",
     "Host",
+    "HostEvidence",
+    "HostIdentity",
     "HostNetwork",
     "Kind",
     "LogEntry",

@@ -112,6 +112,21 @@ class DPMConfig(Model):
     options: dict[str, Scalar] = {}
 
 
+class HARuntime(Model):
+    """``RetrieveDasAdvancedRuntimeInfo()``: what HA itself reports, beside the configuration vCenter pushes.
+
+    Read only in the HA-evidence pass (``driftguard snapshot --host-files``); None when not read. A server
+    without the method (the simulator, MethodNotFound) leaves it None with the reason in ``unknowns["ha_runtime"]``.
+    """
+
+    heartbeat_datastores: list[str] = []
+    """Datastore ids HA actually uses for heartbeating (``heartbeatDatastoreInfo[].datastore``), sorted."""
+    primary_hosts: list[str] = []
+    """AAM (before 5.0) only: the primary hosts' names (``dasHostInfo.primaryHosts``), sorted."""
+    vmcp_supported: bool | None = None
+    """6.0+: whether VM component protection is supported on the cluster."""
+
+
 class Cluster(ManagedObject):
     """A ``ClusterComputeResource``."""
 
@@ -127,3 +142,5 @@ class Cluster(ManagedObject):
     """Member host ids, sorted."""
     datastores: list[str] = []
     """Datastore ids, sorted."""
+    ha_runtime: HARuntime | None = None
+    """Supported-API HA runtime state (the HA-evidence pass only); see :class:`HARuntime`."""

@@ -79,3 +79,71 @@ class RawHistory(TypedDict):
     """The oldest event time seen (in the window, or the one that proved coverage of ``begin``)."""
     notes: list[str]
     round_trips: int
+
+
+# --- host-side sources (SSH, vm-support bundles): see docs/host-files.md ------------------------------------------
+
+RAW_HOST_FILES_SCHEMA: Literal["driftguard.raw-hostfiles/v1"] = "driftguard.raw-hostfiles/v1"
+RAW_BUNDLE_SCHEMA: Literal["driftguard.raw-bundle/v1"] = "driftguard.raw-bundle/v1"
+
+
+class RawFile(TypedDict):
+    """One file read from a host: bytes as base64 (files are small; FDM's are compressed binary)."""
+
+    mode: str | None
+    """Permission bits in octal (``0644``), None when the source does not say."""
+    size: int
+    base64: str
+
+
+class RawHostRead(TypedDict):
+    """What one host gave: files by absolute path, decoded ``prettyPrint.sh`` outputs, or the reason it gave none."""
+
+    target: str
+    """``user@address:port`` (SSH) or the bundle's top directory: where the data came from, without secrets."""
+    root: str
+    """The remote root the paths are under (``/`` on a real host)."""
+    files: dict[str, RawFile]
+    decoded: dict[str, str]
+    """``prettyPrint.sh`` argument (``clusterconfig``, ``hostlist``) → its stdout, where the tool exists."""
+    error: str | None
+    """Why nothing could be read (unknown host key, refused login, timeout ...); None on success."""
+    seconds: float
+
+
+class RawHostFiles(TypedDict):
+    """The result of one SSH host-file collection, keyed by host id (moref)."""
+
+    schema: Literal["driftguard.raw-hostfiles/v1"]
+    source: Literal["ssh"]
+    started_at: str
+    finished_at: str
+    hosts: dict[str, RawHostRead]
+    cluster_runtime: dict[str, RawData]
+    """Cluster id → converted ``ClusterDasAdvancedRuntimeInfo``, or ``{"_missing": "<Fault>: msg"}``."""
+    parallelism: int
+
+
+class RawLogMatch(TypedDict):
+    file: str
+    """Bundle-relative log path (``var/run/log/vmkernel.1.gz``)."""
+    line: int
+    text: str
+
+
+class RawBundle(TypedDict):
+    """One vm-support bundle, read: identity command outputs, HA agent files, and pre-filtered log lines."""
+
+    schema: Literal["driftguard.raw-bundle/v1"]
+    file: str
+    sha256: str
+    top_dir: str
+    members: int
+    commands: dict[str, str]
+    """``commands/<name>.txt`` file name → text, for the identity and ``prettyPrint.sh_*`` outputs only."""
+    host: RawHostRead
+    reservation_lines: list[RawLogMatch]
+    """vmkernel log lines that report a SCSI reservation conflict (``RESERVATION_CONFLICT`` or ``D:0x18``)."""
+    ha_log_lines: list[RawLogMatch]
+    """HA agent (FDM/AAM) log lines at error level."""
+    logs_scanned: list[str]

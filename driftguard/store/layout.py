@@ -47,8 +47,9 @@ KIND_DIRS: dict[Kind, str] = {
 }
 DIR_KINDS: dict[str, Kind] = {directory: kind for kind, directory in KIND_DIRS.items()}
 
-TOP_LEVEL_RESERVED = ("baselines",)
-"""Top-level names that are not vCenters; a vCenter with such a name gets an encoded directory name."""
+TOP_LEVEL_RESERVED = ("baselines", "evidence", "known_hosts", "driftguard.toml")
+"""Top-level names that are not vCenters; a vCenter with such a name gets an encoded directory name.
+``evidence/`` holds imported host evidence, ``known_hosts`` the SSH host keys, ``driftguard.toml`` the settings."""
 GROUP_RESERVED = (STANDALONE, NO_DATACENTER)
 
 MAX_COMPONENT_BYTES = 100
