@@ -208,6 +208,11 @@ HOST_HA_SELF = Source(
     "self", _s("com.vmware.vc.HA.*", "com.vmware.vc.ha.*", "DasHostFailedEvent", "DasHostIsolatedEvent"),
     _s("HostSystem.reconfigureDAS"),
 )
+HOST_HA_AGENT_SELF = Source(
+    # vCenter (re)configuring the HA agent on this host rewrites its files; HA *state* events do not
+    "self", _s("HostDasEnablingEvent", "HostDasEnabledEvent", "HostDasDisablingEvent", "HostDasDisabledEvent"),
+    _s("HostSystem.reconfigureDAS"),
+)
 HOST_HA_BY_CLUSTER = Source(
     "cluster",
     _s("ClusterReconfiguredEvent", "DasEnabledEvent", "DasDisabledEvent"),
@@ -423,6 +428,8 @@ _CLUSTER: list[Rule] = [
         ("dpm.host_power_action_rate", f"{_DPM}.hostPowerActionRate"),
         ("dpm.options[*]", f"{_DPM}.option[{{key}}]"),
     ]),
+    # HA's own runtime view (heartbeat datastores in use ...): HA changes it as hosts and datastores come and go
+    Rule("cluster", "ha_runtime", (), ()),
     Rule("cluster", "evc_mode", ("summary.currentEVCModeKey",),
          (Source("self", _s(), CLUSTER_EVC.tasks),), exact=CLUSTER_EVC.tasks),
     Rule("cluster", "hosts", ("host",), (Source("self", _s("HostAddedEvent", "HostRemovedEvent"), _s(
@@ -490,10 +497,11 @@ _HOST: list[Rule] = [
     Rule("host", "evc.max_mode", ("summary.maxEVCModeKey",), (HOST_SOFTWARE,)),
     Rule("host", "evc.current_mode", ("summary.currentEVCModeKey",), (
         HOST_SOFTWARE, Source("self", _s(), _s("HostSystem.applyEvcMode")), CLUSTER_EVC)),
-    *_rows("host", (HOST_HA_SELF, HOST_HA_BY_CLUSTER), [
-        ("ha_state", "runtime.dasHostState"),
-        ("ha_agent", ()),
-    ]),
+    Rule("host", "ha_state", ("runtime.dasHostState",), (HOST_HA_SELF, HOST_HA_BY_CLUSTER)),
+    # The agent's files (/etc/opt/vmware/fdm ...) change legitimately only when vCenter pushes HA configuration: a
+    # cluster (HA) reconfigure, HA enabled/disabled, or "Reconfigure for vSphere HA" on the host. Such an event in
+    # the window makes a file change *likely*; without one the change is unattributed: someone edited the host.
+    Rule("host", "ha_agent", (), (HOST_HA_AGENT_SELF, HOST_HA_BY_CLUSTER)),
     Rule("host", "cluster", ("parent",), (Source("self", _s("HostAddedEvent")), HOST_MOVE_BY_CLUSTER),
          exact_field="cluster"),
     Rule("host", "cluster_name", ("parent",), (HOST_MOVE_BY_CLUSTER,)),
