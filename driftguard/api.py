@@ -19,7 +19,7 @@ from pydantic import SecretStr
 
 from driftguard import __version__, policy
 from driftguard.attribute import attribute
-from driftguard.collect import CollectError, Session, collect_history, collect_inventory, connect
+from driftguard.collect import CollectError, Session, collect_history, collect_inventory, connect, hostfiles
 from driftguard.diff import IgnorePatternError, check_pattern, diff_snapshots, load_ignore_file
 from driftguard.models import (
     DiffReport,
@@ -27,6 +27,7 @@ from driftguard.models import (
     Endpoint,
     Event,
     History,
+    HostEvidence,
     LogEntry,
     Snapshot,
     Summary,
@@ -36,8 +37,11 @@ from driftguard.models.canonical import canonical_bytes
 from driftguard.models.findings import CheckReport, Finding
 from driftguard.models.snapshot import KINDS
 from driftguard.normalize.events import normalize_history
+from driftguard.normalize.evidence import EvidenceParams, normalize_bundle
+from driftguard.normalize.hostfiles import apply_host_files
 from driftguard.normalize.snapshot import normalize_snapshot
 from driftguard.store import StateRepo, StoreError, UnknownRevisionError, manifest_path, object_path
+from driftguard.store.evidence import evidence_path, write_evidence
 
 Progress = Callable[[str, int, int | None], None]
 """``progress(stage, done, total)``: called while collecting, for a progress bar."""
@@ -214,13 +218,15 @@ def snapshot(
     *,
     ignore: Sequence[str] = (),
     progress: Progress | None = None,
+    host_files: HostFiles | None = None,
 ) -> SnapshotResult:
     """Collect one vCenter, diff against its previous snapshot, attribute the drift and commit it.
 
+    ``host_files`` adds the HA evidence pass: agent files over SSH and each cluster's HA runtime info.
     Any failure before the commit leaves the state repo exactly as it was.
     """
     try:
-        return _snapshot(conn, repo_path, ignore=ignore, progress=progress)
+        return _snapshot(conn, repo_path, ignore=ignore, progress=progress, host_files=host_files)
     except OperationalError as exc:
         raise OperationalError(f"{exc}; state repo unchanged, nothing committed") from exc
 
@@ -231,8 +237,10 @@ def _snapshot(
     *,
     ignore: Sequence[str],
     progress: Progress | None,
+    host_files: HostFiles | None = None,
 ) -> SnapshotResult:
     patterns = ignore_patterns(repo_path, ignore)  # a bad pattern fails before anything is collected
+    ssh_config = _ssh_config(repo_path, host_files) if host_files is not None else None
     with _operational():
         repo = _open_existing(repo_path)
         with repo.lock() if repo else contextlib.nullcontext():
@@ -241,6 +249,10 @@ def _snapshot(
             previous = repo.load(previous_commit, name) if repo and previous_commit else None
             with _connect(conn) as si:
                 current = _collect(si, conn, progress)
+                if host_files is not None and ssh_config is not None:
+                    current = _with_host_files(si, current, host_files, ssh_config, repo_path, progress)
+                if previous is not None:
+                    previous, current = align_host_evidence(previous, current)
                 report = None
                 history = History()
                 if repo is not None and previous is not None and previous_commit is not None:
@@ -333,8 +345,7 @@ def diff(
         old_commit = repo.resolve(old_rev) if old_rev else repo.previous_commit(new_commit, name)
         if old_commit is None:
             raise UsageError(f"{new_commit[:10]} is the first snapshot of {name}: nothing before it to compare")
-        old = repo.load(old_commit, name)
-        new = repo.load(new_commit, name)
+        old, new = align_host_evidence(repo.load(old_commit, name), repo.load(new_commit, name))
         items = diff_snapshots(old, new, ignore=ignore_patterns(repo_path, ignore))
         if items:
             history = _stored_history(repo, name, old_commit, new_commit)
@@ -400,6 +411,7 @@ def diff_live(
         old = repo.load(old_commit, name)
         with _connect(conn) as si:
             live = _collect(si, conn, progress)
+            old, live = align_host_evidence(old, live)
             items = diff_snapshots(old, live, ignore=patterns)
             if items:
                 window = _window(repo, old_commit, old, live)
@@ -428,19 +440,206 @@ def log(repo_path: Path, *, vcenter: str | None = None, limit: int = 50) -> list
         return entries
 
 
+# --- HA evidence: agent files over SSH, vm-support bundles (docs/host-files.md) ------------------------------------
+
+NOT_COLLECTED = "HA agent files were not collected in this snapshot (no --host-files)"
+
+
+@dataclass(frozen=True)
+class HostFiles:
+    """The HA evidence pass of ``snapshot``: which hosts, how, and how strict."""
+
+    mode: str = "ssh"
+    hosts: tuple[str, ...] = ()
+    """Globs on host names; empty means every host."""
+    config: Path | None = None
+    """The TOML settings file; default ``<repo>/driftguard.toml`` when it exists."""
+    strict: bool = False
+    """Fail the snapshot (nothing committed) when any selected host cannot be read."""
+    parallelism: int | None = None
+    timeout: float | None = None
+
+
+def _ssh_config(repo_path: Path, options: HostFiles) -> hostfiles.SshConfig:
+    if options.mode != "ssh":
+        raise UsageError(f"unknown host-file source {options.mode!r} (supported: ssh)")
+    path = options.config
+    if path is None and (repo_path / "driftguard.toml").exists():
+        path = repo_path / "driftguard.toml"
+    try:
+        config = hostfiles.load_config(path, base=repo_path)
+    except hostfiles.ConfigError as exc:
+        raise UsageError(str(exc)) from exc
+    return config.with_overrides(parallelism=options.parallelism, timeout=options.timeout)
+
+
+def _with_host_files(
+    si: Session,
+    snapshot: Snapshot,
+    options: HostFiles,
+    config: hostfiles.SshConfig,
+    repo_path: Path,
+    progress: Progress | None,
+) -> Snapshot:
+    chosen = set(hostfiles.select_hosts(sorted({h.name for h in snapshot.hosts.values()}), options.hosts))
+    # by id: host names need not be unique (two vCenter hosts added by the same IP through different datacenters)
+    targets = {host.id: config.target(host.name) for host in snapshot.hosts.values() if host.name in chosen}
+    raw = hostfiles.collect_host_files(
+        targets,
+        known_hosts=config.known_hosts_file(repo_path),
+        parallelism=config.parallelism,
+        timeout=config.timeout,
+        on_progress=progress,
+    )
+    clusters = {host.cluster for host in snapshot.hosts.values() if host.id in targets and host.cluster}
+    raw["cluster_runtime"] = hostfiles.collect_das_runtime(si, clusters)
+    failed = {snapshot.hosts[i].name: read["error"] for i, read in raw["hosts"].items() if read["error"]}
+    if options.strict and failed:
+        detail = "; ".join(f"{reason}" for _, reason in sorted(failed.items()))
+        raise OperationalError(f"{len(failed)} host(s) could not be read (--host-files-strict): {detail}")
+    return apply_host_files(snapshot, raw, config.redact)
+
+
+def align_host_evidence(old: Snapshot, new: Snapshot) -> tuple[Snapshot, Snapshot]:
+    """Make a run without host files comparable with one that had them.
+
+    A host whose agent files were collected on one side only (``ha_agent.source`` unset on the other, and not
+    already unknown) gets ``unknowns["ha_agent"]`` on the uncollected side, and a cluster's HA runtime likewise:
+    switching ``--host-files`` on or off is not drift, and certainly not an edit made outside vCenter.
+    """
+
+    def mark(snapshot: Snapshot, other: Snapshot) -> Snapshot:
+        hosts = dict(snapshot.hosts)
+        for host_id, host in snapshot.hosts.items():
+            peer = other.hosts.get(host_id)
+            collected_there = peer is not None and peer.ha_agent.source is not None
+            if collected_there and host.ha_agent.source is None and "ha_agent" not in host.unknowns:
+                unknowns = dict(sorted({**host.unknowns, "ha_agent": NOT_COLLECTED}.items()))
+                hosts[host_id] = host.model_copy(update={"unknowns": unknowns})
+        clusters = dict(snapshot.clusters)
+        for cluster_id, cluster in snapshot.clusters.items():
+            peer_cluster = other.clusters.get(cluster_id)
+            if peer_cluster is None or "ha_runtime" in cluster.unknowns or cluster.ha_runtime is not None:
+                continue
+            if peer_cluster.ha_runtime is not None or "ha_runtime" in peer_cluster.unknowns:
+                unknowns = dict(sorted({**cluster.unknowns, "ha_runtime": NOT_COLLECTED}.items()))
+                clusters[cluster_id] = cluster.model_copy(update={"unknowns": unknowns})
+        if hosts == snapshot.hosts and clusters == snapshot.clusters:
+            return snapshot
+        return snapshot.model_copy(update={"hosts": hosts, "clusters": clusters}).with_counts()
+
+    return mark(old, new), mark(new, old)
+
+
+def trust_hosts(
+    hosts: Sequence[str],
+    repo_path: Path | None,
+    *,
+    config: Path | None = None,
+    replace: bool = False,
+    timeout: float = 10.0,
+) -> tuple[Path, list[hostfiles.TrustResult]]:
+    """Record the SSH host keys of ``hosts`` (names as in vCenter, mapped through the config) in the known_hosts
+    file driftguard verifies against. Returns that file and what was recorded."""
+    options = HostFiles(config=config)
+    ssh_config = _ssh_config(repo_path or Path.cwd(), options)
+    known = ssh_config.known_hosts
+    if known is None:
+        # recording keys for the state repo: its own file, so CI and colleagues verify against the same keys
+        known = (repo_path / "known_hosts") if repo_path is not None else Path("~/.ssh/known_hosts").expanduser()
+    try:
+        return known, hostfiles.trust_hosts(
+            [ssh_config.target(h) for h in hosts], known, replace=replace, timeout=timeout
+        )
+    except hostfiles.HostKeyError as exc:
+        raise OperationalError(str(exc)) from exc
+    except CollectError as exc:
+        raise OperationalError(str(exc)) from exc
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    evidence: list[HostEvidence]
+    paths: list[str]
+    commit: str | None
+    message: str
+
+
+def import_bundles(
+    bundles: Sequence[Path],
+    repo_path: Path,
+    *,
+    params: EvidenceParams | None = None,
+    config: Path | None = None,
+) -> ImportResult:
+    """Read vm-support bundles, commit each host's evidence to ``evidence/<vcenter>/<host>.json`` and return the
+    findings. A host whose name matches a host in a stored snapshot is filed under that vCenter and moref."""
+    params = params or EvidenceParams()
+    ssh_config = _ssh_config(repo_path, HostFiles(config=config))
+    raws = []
+    with _operational():
+        for path in bundles:
+            try:
+                raws.extend(hostfiles.read_bundle(path))
+            except hostfiles.BundleError as exc:
+                raise UsageError(str(exc)) from exc
+        repo = _open_existing(repo_path) or StateRepo.open(repo_path, create=True)
+        known = _known_host_names(repo)
+        evidence: dict[str, HostEvidence] = {}
+        for raw in raws:
+            probe = normalize_bundle(
+                raw, patterns=ssh_config.redact, params=params, vcenter="_bundles", host_id=None, location=None
+            )
+            vcenter, host_id = known.get(_short(probe.host.name), ("_bundles", probe.host.name))
+            location = evidence_path(vcenter, probe.host.name)
+            item = normalize_bundle(
+                raw, patterns=ssh_config.redact, params=params, vcenter=vcenter, host_id=host_id, location=location
+            )
+            evidence[location] = item
+        findings = [f for e in evidence.values() for f in e.findings]
+        hosts = ", ".join(sorted(e.host.name for e in evidence.values()))
+        severities = sorted({f.severity for f in findings})
+        message = f"evidence: {hosts} from {len(bundles)} bundle(s): {len(findings)} finding(s)" + (
+            f" ({', '.join(severities)})" if severities else ""
+        )
+        commit = write_evidence(repo, evidence, message)
+        return ImportResult(evidence=list(evidence.values()), paths=list(evidence), commit=commit, message=message)
+
+
+def _short(name: str) -> str:
+    return name.lower().split(".", 1)[0]
+
+
+def _known_host_names(repo: StateRepo) -> dict[str, tuple[str, str]]:
+    """Short host name → (vCenter, moref) from the latest snapshot of every vCenter in the repo."""
+    if repo.head() is None:
+        return {}
+    found: dict[str, tuple[str, str]] = {}
+    for name in repo.vcenters():
+        for host in repo.load("HEAD", name).hosts.values():
+            found.setdefault(_short(host.name), (name, host.id))
+    return found
+
+
 __all__ = [
     "Connection",
     "DriftguardError",
+    "EvidenceParams",
+    "HostFiles",
+    "ImportResult",
     "OperationalError",
     "SnapshotResult",
     "UsageError",
     "__version__",
+    "align_host_evidence",
     "collect_snapshot",
     "commit_message",
     "diff",
     "diff_live",
+    "import_bundles",
     "log",
     "snapshot",
+    "trust_hosts",
     "vcenter_name",
 ]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from driftguard import __version__
-from driftguard.cli import commands
+from driftguard.cli import commands, evidence
 from driftguard.cli.common import EXIT_USAGE
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 commands.register(app)
+evidence.register(app)
 
 
 def _version(value: bool) -> None:

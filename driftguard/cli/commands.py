@@ -19,6 +19,16 @@ from driftguard.cli.common import (
     stderr_console,
     stdout_console,
 )
+from driftguard.cli.evidence import (
+    CONFIG,
+    HOST_FILES,
+    HOST_FILES_HOSTS,
+    HOST_FILES_STRICT,
+    SSH_PARALLELISM,
+    SSH_TIMEOUT,
+    host_files_options,
+    report_unreadable,
+)
 from driftguard.models import DiffReport
 from driftguard.report import diff_json, diff_markdown, diff_text, log_json, log_markdown, log_text
 
@@ -100,12 +110,21 @@ def snapshot(
     page_size: int = PAGE_SIZE,
     ignore: list[str] = IGNORE,
     fmt: Format = FORMAT,
+    host_files: str | None = HOST_FILES,
+    host_files_hosts: list[str] = HOST_FILES_HOSTS,
+    host_files_strict: bool = HOST_FILES_STRICT,
+    config: Path | None = CONFIG,
+    ssh_parallelism: int | None = SSH_PARALLELISM,
+    ssh_timeout: float | None = SSH_TIMEOUT,
 ) -> None:
     """Collect one vCenter's configuration and commit it to the state repo (no commit when nothing changed)."""
+    files = host_files_options(host_files, host_files_hosts, host_files_strict, config, ssh_parallelism, ssh_timeout)
     conn = _connection(vcenter, user, insecure, page_size)
     bar = _Bar()
     with error_boundary(), bar.progress:
-        result = api.snapshot(conn, repo, ignore=ignore, progress=bar)
+        result = api.snapshot(conn, repo, ignore=ignore, progress=bar, host_files=files)
+    if files is not None:
+        report_unreadable(result)
     err = stderr_console()
     manifest = result.snapshot.manifest
     counts = ", ".join(f"{n} {k}s" for k, n in manifest.counts.items() if n)
