@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["tests.vcsim.fixtures"]
+pytest_plugins = ["tests.vcsim.fixtures", "tests.ssh.sshd"]
 
 
 @pytest.fixture(autouse=True)
