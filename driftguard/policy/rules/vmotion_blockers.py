@@ -135,7 +135,9 @@ def _device_blockers(vm: VM) -> Iterator[tuple[Blocker, str]]:
         elif dev.type in ("VirtualSerialPort", "VirtualParallelPort"):
             if dev.connected is not False and backing.endswith(("DeviceBackingInfo", "FileBackingInfo")):
                 target = where or (dev.backing.file_name if dev.backing else None) or "a host device"
-                yield "serial-parallel", f"{label} on {target}"
+                what = "serial port" if dev.type == "VirtualSerialPort" else "parallel port"
+                named = label if label.lower().startswith(what) else f"{what} ({label})"
+                yield "serial-parallel", f"{named} on {target}"
         elif dev.type == "VirtualSCSIPassthrough":
             yield "scsi-passthrough", f"{label} passes through {where or 'a host SCSI device'}"
         elif dev.type == "VirtualPCIPassthrough":
