@@ -276,6 +276,22 @@ def test_user_changes_outside_the_vcenter_survive_a_write(repo: StateRepo) -> No
     assert git(repo.path, "status", "--porcelain") == "A  notes.txt\n"
 
 
+def test_stale_and_conflicted_index_entries_under_the_vcenter_are_replaced(repo: StateRepo) -> None:
+    snapshot = example_snapshot()
+    repo.write_snapshot(snapshot, "first", now=NOW)
+    path = f"{VC}/vms/Prod/web01~vm-31.json"
+    blob = git(repo.path, "rev-parse", f"HEAD:{path}").strip()
+    conflict = f"0 {'0' * 40}\t{path}\n100644 {blob} 1\t{path}\n100644 {blob} 2\t{path}\n"
+    subprocess.run(["git", "-C", str(repo.path), "update-index", "--index-info"], input=conflict, text=True, check=True)
+    (repo.path / VC / "stray.txt").write_text("x")
+    git(repo.path, "add", f"{VC}/stray.txt")
+    assert " 1\t" in git(repo.path, "ls-files", "-s", "--", path)
+    commit = repo.write_snapshot(with_vm(snapshot, "vm-33", power_state="poweredOff"), "change", now=NOW)
+    assert commit is not None
+    assert git(repo.path, "ls-files", "-s", "--", path) == f"100644 {blob} 0\t{path}\n"
+    assert git(repo.path, "status", "--porcelain") == f"?? {VC}/stray.txt\n"
+
+
 def test_notes_go_to_the_state_commit_even_when_head_is_another_vcenter(repo: StateRepo) -> None:
     one, two = example_snapshot(), example_snapshot(vcenter="vc02")
     first = repo.write_snapshot(one, "one", now=NOW)
@@ -332,7 +348,7 @@ def test_failure_while_writing_the_worktree_leaves_everything_as_before(
     assert repo.load() == changed
 
 
-@pytest.mark.parametrize("failing", ["update-ref", "update-index", "rm"])
+@pytest.mark.parametrize("failing", ["update-ref", "update-index", "ls-files"])
 def test_failure_of_a_git_step_after_the_commit_object_leaves_everything_as_before(
     repo: StateRepo, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:

@@ -21,6 +21,7 @@ from :mod:`unicodedata`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import unicodedata
 from collections.abc import Collection
@@ -149,6 +150,11 @@ def sanitize_component(name: str, *, reserved: Collection[str] = (), max_bytes: 
     Without a hash suffix the component decodes back to the (NFC) name, so two names can only collide if
     their 48-bit hashes do.
     """
+    return _sanitize(name, tuple(reserved), max_bytes)
+
+
+@functools.lru_cache(maxsize=8192)  # datacenter, cluster and vCenter names repeat for every object
+def _sanitize(name: str, reserved: tuple[str, ...], max_bytes: int) -> str:
     nfc = unicodedata.normalize("NFC", name)
     tokens = _tokens(nfc, reserved=reserved, ascii_only=False, positional=True)
     body = "".join(tokens)

@@ -41,14 +41,13 @@ import os
 import shutil
 import socket
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar, cast
 
 import git
-from gitdb.base import IStream  # type: ignore[import-untyped]  # GitPython's own object-db dependency
 from pydantic import BaseModel, ValidationError
 
 from driftguard.models import (
@@ -261,7 +260,17 @@ class StateRepo:
         env: Mapping[str, str] | None = None,
         check: bool = True,
     ) -> tuple[int, str]:
-        """Run one git command (literal pathspecs: names with ``[`` or ``*`` are not globs)."""
+        """Run one git command (literal pathspecs: names with ``[`` or ``*`` are not globs); stdout as text."""
+        status, out = self._git_bytes(*args, stdin=stdin, env=env, check=check)
+        return status, out.decode("utf-8", "surrogateescape")
+
+    def _git_bytes(
+        self,
+        *args: str,
+        stdin: bytes | None = None,
+        env: Mapping[str, str] | None = None,
+        check: bool = True,
+    ) -> tuple[int, bytes]:
         command = ["git", "--literal-pathspecs", *args]
         with tempfile.TemporaryFile() as handle:
             if stdin is not None:
@@ -275,14 +284,14 @@ class StateRepo:
                     with_extended_output=True,
                     with_exceptions=False,
                     strip_newline_in_stdout=False,
+                    stdout_as_string=False,
                 )
-                status, out, err = cast(tuple[int, str | bytes, str | bytes], result)
+                status, out, err = cast(tuple[int, bytes, str | bytes], result)
             except (git.GitError, OSError) as exc:
                 raise StoreError(f"git {args[0]} failed in state repo {self.path}: {_one_line(exc)}") from exc
-        out_text = out if isinstance(out, str) else out.decode("utf-8", "replace")
         if check and status != 0:
             raise StoreError(f"git {args[0]} failed in state repo {self.path}: {_first_line(err) or f'exit {status}'}")
-        return status, out_text
+        return status, bytes(out)
 
     def head(self) -> str | None:
         """The sha of HEAD, or None in a repo without commits."""
@@ -304,39 +313,76 @@ class StateRepo:
             raise UnknownRevisionError(f"unknown revision {rev!r} in state repo {self.path}")
         return out.strip()
 
-    def _commit(self, rev: str) -> git.Commit:
-        return self._repo.commit(self.resolve(rev))
-
-    def _subtree(self, commit: git.Commit, directory: str) -> git.Tree | None:
-        try:
-            item = commit.tree / directory
-        except KeyError:
-            return None
-        return item if isinstance(item, git.Tree) else None
+    def _ls_tree(self, sha: str, *paths: str, recursive: bool = True) -> list[tuple[str, str, str]]:
+        """(type, sha, path) of the tree entries at commit ``sha`` under ``paths`` (one ``git ls-tree``)."""
+        args = ["ls-tree", "-z", "--full-tree"] + (["-r"] if recursive else []) + [sha, "--", *paths]
+        entries: list[tuple[str, str, str]] = []
+        for record in self._git(*args)[1].split("\0"):
+            if record:
+                info, _, path = record.partition("\t")
+                _mode, kind, object_sha = info.split()
+                entries.append((kind, object_sha, path))
+        return entries
 
     def _blobs(self, sha: str | None, directory: str) -> dict[str, str]:
         """repo path → blob sha of every file under ``directory`` at commit ``sha``."""
         if sha is None:
             return {}
-        try:
-            tree = self._subtree(self._repo.commit(sha), directory)
-            if tree is None:
-                return {}
-            return {str(item.path): item.hexsha for item in tree.traverse() if isinstance(item, git.Blob)}
-        except (git.GitError, ValueError) as exc:
-            raise StoreError(f"state repo {self.path} is corrupt: {_one_line(exc)}") from exc
+        prefix = directory + "/"
+        return {
+            path: blob
+            for kind, blob, path in self._ls_tree(sha, directory)
+            if kind == "blob" and path.startswith(prefix)
+        }
+
+    def _file_blob(self, sha: str, path: str) -> str | None:
+        """The blob sha of the file at ``path`` in commit ``sha`` (None when there is none)."""
+        found = [
+            blob for kind, blob, entry in self._ls_tree(sha, path, recursive=False) if kind == "blob" and entry == path
+        ]
+        return found[0] if found else None
+
+    def _read_blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
+        """Contents of many blobs through one ``git cat-file --batch`` (no process or round trip per object)."""
+        wanted = list(dict.fromkeys(shas))
+        if not wanted:
+            return {}
+        out = self._git_bytes("cat-file", "--batch", stdin="".join(f"{sha}\n" for sha in wanted).encode())[1]
+        contents: dict[str, bytes] = {}
+        pos = 0
+        for sha in wanted:
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split()
+            if len(header) != 3 or header[1] != b"blob":
+                raise StoreError(f"state repo {self.path} is corrupt: blob {sha} is missing or not a file")
+            size = int(header[2])
+            contents[sha] = out[end + 1 : end + 1 + size]
+            pos = end + 1 + size + 1
+        return contents
 
     def _read_blob(self, sha: str) -> bytes:
-        try:
-            data = self._repo.odb.stream(bytes.fromhex(sha)).read()
-        except (git.GitError, ValueError, OSError) as exc:
-            raise StoreError(f"state repo {self.path} is corrupt: cannot read blob {sha}: {_one_line(exc)}") from exc
-        return bytes(data)
+        return self._read_blobs([sha])[sha]
 
-    def _store_blob(self, data: bytes, expected: str) -> None:
-        stream = self._repo.odb.store(IStream("blob", len(data), _BytesReader(data)))
-        if stream.hexsha.decode() != expected:
-            raise StoreError(f"object database of {self.path} returned an unexpected blob id")
+    def _store_blobs(self, blobs: Mapping[str, bytes]) -> None:
+        """Write blobs (sha → bytes) into the object database: one ``git fast-import`` for all, into one pack."""
+        if not blobs:
+            return
+        order = list(blobs)
+        stream = bytearray()
+        for mark, sha in enumerate(order, start=1):
+            data = blobs[sha]
+            stream += b"blob\nmark :%d\ndata %d\n" % (mark, len(data))
+            stream += data
+            stream += b"\n"
+        stream += b"done\n"
+        marks = self._git_dir / f"{_TEMP_PREFIX}marks"
+        try:
+            self._git("fast-import", "--quiet", "--done", f"--export-marks={marks}", stdin=bytes(stream))
+            written = dict(line.split() for line in marks.read_text().splitlines())
+        finally:
+            marks.unlink(missing_ok=True)
+        if any(written.get(f":{mark}") != sha for mark, sha in enumerate(order, start=1)):
+            raise StoreError(f"object database of {self.path} returned unexpected blob ids")
 
     # -- locking -------------------------------------------------------------------------------------------
 
@@ -438,9 +484,7 @@ class StateRepo:
 
             counts = _object_counts(old_objects, new_objects)
             message_text = _commit_message(message, manifest, counts, extra_trailers)
-            for path, sha in new.items():
-                if old.get(path) != sha:
-                    self._store_blob(data[path], sha)
+            self._store_blobs({sha: data[path] for path, sha in new.items() if old.get(path) != sha})
             tree = self._build_tree(head, directory, old, new)
             commit = self._commit_tree(tree, head, message_text, author, committer, now)
             self._publish(head, commit, directory, old, new, data)
@@ -529,8 +573,28 @@ class StateRepo:
             shutil.copyfile(index, staged)
             shutil.copyfile(index, backup)
         env = {"GIT_INDEX_FILE": str(staged)}
-        self._git("rm", "--cached", "-r", "-q", "--ignore-unmatch", "--", directory, env=env)
-        self._git("update-index", "-z", "--index-info", stdin=_index_info({}, new), env=env)
+        # Touch only entries that differ, so unchanged files keep their stat data and need no re-hashing.
+        current: dict[str, str] = {}
+        conflicted = False
+        for record in self._git("ls-files", "-s", "-z", "--", directory, env=env)[1].split("\0"):
+            if record:
+                info, _, path = record.partition("\t")
+                mode, sha, stage = info.split()
+                current[path] = f"{mode} {sha}" if stage == "0" else ""
+                conflicted = conflicted or stage != "0"
+        if conflicted:
+            self._git("rm", "--cached", "-r", "-q", "--ignore-unmatch", "--", directory, env=env)
+            current = {}
+        lines = [f"0 {_NULL_SHA}\t{path}" for path in sorted(current.keys() - new.keys())]
+        lines += [
+            f"{FILE_MODE} {sha}\t{path}"
+            for path, sha in sorted(new.items())
+            if current.get(path) != f"{FILE_MODE} {sha}"
+        ]
+        if lines:
+            self._git(
+                "update-index", "-z", "--index-info", stdin="".join(f"{line}\0" for line in lines).encode(), env=env
+            )
         # Record stat data so `git status` and `git diff-files` see the fresh files as clean; exit 1 only
         # means some other file is modified, which is the user's business.
         self._git("update-index", "-q", "--refresh", env=env, check=False)
@@ -592,8 +656,7 @@ class StateRepo:
         """
         sha = self.resolve(commit)
         directory = vcenter_dir(vcenter)
-        manifest_sha = self._blobs(sha, directory).get(f"{directory}/{MANIFEST}")
-        if manifest_sha is None:
+        if self._file_blob(sha, f"{directory}/{MANIFEST}") is None:
             return None
         state = self._state_commit(sha, directory) or sha
         stored = self._manifest_at(state, directory)
@@ -607,7 +670,7 @@ class StateRepo:
     # -- reading -------------------------------------------------------------------------------------------
 
     def _manifest_at(self, sha: str, directory: str) -> Manifest | None:
-        sha_of_manifest = self._blobs(sha, directory).get(f"{directory}/{MANIFEST}")
+        sha_of_manifest = self._file_blob(sha, f"{directory}/{MANIFEST}")
         if sha_of_manifest is None:
             return None
         return _validate(Manifest, self._read_blob(sha_of_manifest), f"{directory}/{MANIFEST}", self.path)
@@ -616,16 +679,13 @@ class StateRepo:
         """Names of the vCenters that have a snapshot at ``rev`` (empty for a repo without commits)."""
         if rev == "HEAD" and self.head() is None:
             return []
-        commit = self._commit(rev)
-        names: list[str] = []
-        for tree in commit.tree.trees:
-            try:
-                blob = tree / MANIFEST
-            except KeyError:
-                continue
-            if isinstance(blob, git.Blob):
-                manifest = _validate(Manifest, self._read_blob(blob.hexsha), str(blob.path), self.path)
-                names.append(manifest.vcenter.name)
+        sha = self.resolve(rev)
+        tops = [path for kind, _, path in self._ls_tree(sha, recursive=False) if kind == "tree"]
+        if not tops:
+            return []
+        manifests = [(blob, path) for kind, blob, path in self._ls_tree(sha, *(f"{t}/{MANIFEST}" for t in tops))]
+        contents = self._read_blobs(blob for blob, _ in manifests)
+        names = [_validate(Manifest, contents[blob], path, self.path).vcenter.name for blob, path in manifests]
         return sorted(names)
 
     def _pick_vcenter(self, rev: str, vcenter: str | None) -> str:
@@ -649,18 +709,20 @@ class StateRepo:
         manifest_file = f"{directory}/{MANIFEST}"
         if manifest_file not in blobs:
             raise StoreError(f"revision {rev!r} of state repo {self.path} has no snapshot of {vcenter}")
-        manifest = _validate(Manifest, self._read_blob(blobs.pop(manifest_file)), manifest_file, self.path)
+        objects = _object_files(blobs, directory)
+        contents = self._read_blobs([blobs[manifest_file], *objects.values()])
+        manifest = _validate(Manifest, contents[blobs[manifest_file]], manifest_file, self.path)
         if manifest.schema_version != SCHEMA_VERSION:
             raise StoreError(
                 f"snapshot of {vcenter} at {rev!r} has schema {manifest.schema_version}; "
                 f"this driftguard reads schema {SCHEMA_VERSION}"
             )
         collections: dict[Kind, dict[str, Any]] = {kind: {} for kind in _MODELS}
-        for path, blob in _object_files(blobs, directory).items():
+        for path, blob in objects.items():
             key = parse_object_path(path)
             if key is None:
                 raise StoreError(f"unexpected file {path} in state repo {self.path} at {rev!r}")
-            obj = _validate(_MODELS[key.kind], self._read_blob(blob), path, self.path)
+            obj = _validate(_MODELS[key.kind], contents[blob], path, self.path)
             if obj.id != key.id or obj.id in collections[key.kind]:
                 raise StoreError(f"file {path} in state repo {self.path} does not match its object id {obj.id!r}")
             collections[key.kind][obj.id] = obj
@@ -730,7 +792,7 @@ class StateRepo:
         if rev == "HEAD" and self.head() is None:
             return None
         sha = self.resolve(rev)
-        if f"{vcenter_dir(vcenter)}/{MANIFEST}" not in self._blobs(sha, vcenter_dir(vcenter)):
+        if self._file_blob(sha, f"{vcenter_dir(vcenter)}/{MANIFEST}") is None:
             return None
         return self._state_commit(sha, vcenter_dir(vcenter))
 
@@ -753,29 +815,11 @@ class StateRepo:
 
     def read_file(self, rev: str, path: str) -> bytes | None:
         """The bytes of the file at repo ``path`` in ``rev`` (None when there is no such file)."""
-        commit = self._commit(rev)
-        try:
-            item = commit.tree / path
-        except KeyError:
-            return None
-        return self._read_blob(item.hexsha) if isinstance(item, git.Blob) else None
+        blob = self._file_blob(self.resolve(rev), path)
+        return None if blob is None else self._read_blob(blob)
 
 
 # -- helpers -------------------------------------------------------------------------------------------------
-
-
-class _BytesReader:
-    """The minimal read() stream gitdb's IStream needs."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = memoryview(data)
-        self._pos = 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self._data) if size < 0 else min(len(self._data), self._pos + size)
-        chunk = self._data[self._pos : end].tobytes()
-        self._pos = end
-        return chunk
 
 
 def _json_or_none(text: str | None) -> Any:
