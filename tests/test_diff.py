@@ -307,3 +307,20 @@ def test_unchanged_objects_are_skipped_before_deepdiff(base: Snapshot, monkeypat
 def test_diff_names_the_new_vcenter(base: Snapshot) -> None:
     new = edit(base, "vm", "vm-31", power_state="poweredOff")
     assert {i.vcenter for i in checked_diff(base, new)} == {"vc01.example.com"}
+
+
+def test_dict_insertion_order_is_not_a_change(base: Snapshot) -> None:
+    host = base.hosts["host-21"]
+    reordered = dict(reversed(list(host.advanced_options.items())))
+    assert list(reordered) != list(host.advanced_options)
+    new = edit(base, "host", "host-21", advanced_options=reordered)
+    assert engine.same_content(host, new.hosts["host-21"])
+    assert checked_diff(base, new) == []
+
+
+def test_scalar_types_are_content(base: Snapshot) -> None:
+    host = base.hosts["host-21"]
+    as_bool = edit(
+        base, "host", "host-21", advanced_options={**host.advanced_options, "UserVars.SuppressShellWarning": False}
+    )
+    assert not engine.same_content(host, as_bool.hosts["host-21"])  # 0 and False are equal in Python, not in JSON

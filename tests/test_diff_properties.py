@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from driftguard.diff import diff_snapshots
+from driftguard.diff import diff_snapshots, same_content
 from driftguard.models import Snapshot
 from driftguard.models.canonical import canonical_bytes, content_hash
 from tests.invariants import assert_canonical_stable, checked_diff
@@ -57,3 +57,15 @@ def test_canonical_bytes_are_stable(snapshot: Snapshot, _: int) -> None:
     assert_canonical_stable(snapshot)
     for obj in snapshot.objects():
         assert canonical_bytes(obj) == canonical_bytes(type(obj).model_validate_json(canonical_bytes(obj)))
+
+
+@PROPERTY
+@given(snapshot_pairs())
+def test_same_content_is_equal_content_hash(pair: tuple[Snapshot, Snapshot]) -> None:
+    old, new = pair
+    for kind in ("cluster", "host", "vm", "dvswitch", "datastore"):
+        for oid in old.collection(kind).keys() & new.collection(kind).keys():
+            a, b = old.collection(kind)[oid], new.collection(kind)[oid]
+            assert same_content(a, b) == (content_hash(a) == content_hash(b))
+            reordered = type(b).model_validate_json(canonical_bytes(b))  # dict keys now in sorted order
+            assert same_content(a, reordered) == (content_hash(a) == content_hash(b))

@@ -4,7 +4,7 @@ DeepDiff is imported only in this package (an import-linter contract).
 """
 
 from driftguard.diff.categories import CATEGORY_RULES, FALLBACK, CategoryRule, categorize
-from driftguard.diff.engine import diff_snapshots, render_path
+from driftguard.diff.engine import diff_snapshots, render_path, same_content
 from driftguard.diff.ignore import (
     DEFAULT_IGNORES,
     IgnorePatternError,
@@ -27,4 +27,5 @@ __all__ = [
     "glob_match",
     "load_ignore_file",
     "render_path",
+    "same_content",
 ]
