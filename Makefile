@@ -9,8 +9,9 @@ STAMP := $(VENV)/.installed
 .PHONY: deps test lint typecheck imports unit demo schemas clean bench
 
 include tests/vcsim/vcsim.mk
+include tests/ssh/ssh.mk
 
-deps: vcsim-deps $(STAMP)
+deps: vcsim-deps ssh-deps $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
