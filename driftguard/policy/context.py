@@ -83,11 +83,17 @@ class SnapshotIndex:
             for h in self.snapshot.hosts.values()
         }
 
-    def vm_labels(self, host: Host) -> set[str]:
+    @cached_property
+    def _vm_labels(self) -> dict[str, frozenset[str]]:
+        return {
+            h.id: frozenset(set(h.network.portgroups) - self._vmkernel_portgroups.get(h.id, set()) | self.dvs_labels(h))
+            for h in self.snapshot.hosts.values()
+        }
+
+    def vm_labels(self, host: Host) -> frozenset[str]:
         """Network labels a VM can attach to on ``host``: standard portgroups without a VMkernel port, plus
         distributed portgroups."""
-        standard = set(host.network.portgroups) - self._vmkernel_portgroups.get(host.id, set())
-        return standard | self.dvs_labels(host)
+        return self._vm_labels[host.id]
 
     @cached_property
     def vm_zone(self) -> dict[str, str | None]:

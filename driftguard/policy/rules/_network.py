@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+
 from driftguard.models import Host, VmkernelNic
 
 VM_TRAFFIC = "VM traffic"
 
 
 def sharing(
-    host: Host, nic: VmkernelNic, service: str, vm_labels: set[str], other_services: tuple[str, ...]
+    host: Host, nic: VmkernelNic, service: str, vm_labels: AbstractSet[str], other_services: tuple[str, ...]
 ) -> list[str]:
     """What shares the vSwitch/portgroup of ``nic`` on ``host``: other services' vmknics and VM portgroups."""
     problems: list[str] = []

@@ -9,6 +9,8 @@ from driftguard.policy.base import Rule, RuleParams, join_names
 from driftguard.policy.context import RuleContext
 
 SOFT_RULES_OPTION = "das.respectvmhostsoftaffinityrules"
+MAX_HOSTS_IN_MESSAGE = 3
+"""Restart targets named in the message; the evidence lists them all."""
 
 
 class FailoverComminglingParams(RuleParams):
@@ -54,6 +56,7 @@ class FailoverCommingling(Rule):
             soft = params.respect_should_rules or str(
                 {k.lower(): v for k, v in cluster.ha.options.items()}.get(SOFT_RULES_OPTION, "")
             ).lower() in ("true", "1", "yes")
+            present = {h.id: _zones_on(h, context) for h in hosts}
             for failed in hosts:
                 survivors = [h for h in hosts if h.id != failed.id]
                 for vm in index.vms_by_host.get(failed.id, []):
@@ -61,40 +64,48 @@ class FailoverCommingling(Rule):
                     if zone is None or not _restarts(vm, cluster):
                         continue
                     targets = _targets(vm, cluster, survivors, context, soft=soft, networks=params.check_networks)
-                    commingled: dict[str, dict[str, list[str]]] = {}
-                    for target in targets:
-                        others = _other_zones(target, zone, context)
-                        if others:
-                            commingled[target.name] = others
-                    if not commingled:
-                        continue
-                    where = "; ".join(
-                        f"on {host} next to "
-                        + ", ".join(
-                            f"{z} VMs {join_names(n, 3)}" if n else f"{z}-dedicated host" for z, n in sorted(zs.items())
-                        )
-                        for host, zs in sorted(commingled.items())
-                    )
-                    related_vms = [
-                        v.id
+                    commingled = {
+                        t.id: others
                         for t in targets
-                        if t.name in commingled
-                        for v in index.vms_by_host.get(t.id, [])
-                        if index.vm_zone.get(v.id) not in (None, zone)
-                    ]
-                    yield self.finding(
-                        snapshot,
-                        vm,
-                        f"if {failed.name} fails, HA may restart {vm.name} ({zone}) {where}",
-                        path="ha.failover",
-                        evidence={
-                            "zone": zone,
-                            "failed_host": failed.name,
-                            "targets": dict(sorted(commingled.items())),
-                            "eligible_hosts": sorted(t.name for t in targets),
-                        },
-                        related=[failed.id, *(t.id for t in targets if t.name in commingled), *related_vms],
-                    )
+                        if (others := {z: n for z, n in present[t.id].items() if z != zone})
+                    }
+                    if commingled:
+                        yield self._finding(snapshot, vm, zone, failed, targets, commingled)
+
+    def _finding(
+        self,
+        snapshot: Snapshot,
+        vm: VM,
+        zone: str,
+        failed: Host,
+        targets: list[Host],
+        commingled: dict[str, dict[str, list[VM]]],
+    ) -> Finding:
+        ordered = sorted(((snapshot.hosts[h], zs) for h, zs in commingled.items()), key=lambda item: item[0].name)
+        where = "; ".join(
+            f"on {host.name} next to "
+            + ", ".join(
+                f"{z} VMs {join_names((v.name for v in vms), 3)}" if vms else f"{z}-dedicated host"
+                for z, vms in sorted(zs.items())
+            )
+            for host, zs in ordered[:MAX_HOSTS_IN_MESSAGE]
+        )
+        if len(ordered) > MAX_HOSTS_IN_MESSAGE:
+            where += f"; and on {len(ordered) - MAX_HOSTS_IN_MESSAGE} more hosts"
+        related_vms = [v.id for zs in commingled.values() for vms in zs.values() for v in vms]
+        return self.finding(
+            snapshot,
+            vm,
+            f"if {failed.name} fails, HA may restart {vm.name} ({zone}) {where}",
+            path="ha.failover",
+            evidence={
+                "zone": zone,
+                "failed_host": failed.name,
+                "targets": {h.name: {z: sorted(v.name for v in vms) for z, vms in zs.items()} for h, zs in ordered},
+                "eligible_hosts": sorted(t.name for t in targets),
+            },
+            related=[failed.id, *commingled, *related_vms],
+        )
 
 
 def _restarts(vm: VM, cluster: Cluster) -> bool:
@@ -134,14 +145,15 @@ def _targets(
     return candidates
 
 
-def _other_zones(target: Host, zone: str, context: RuleContext) -> dict[str, list[str]]:
+def _zones_on(host: Host, context: RuleContext) -> dict[str, list[VM]]:
+    """Zone → its VMs on ``host``; a zone the host is dedicated to is present even without VMs."""
     index = context.index
-    out: dict[str, list[str]] = {}
-    dedicated = index.host_zone.get(target.id)
-    if dedicated is not None and dedicated != zone:
+    out: dict[str, list[VM]] = {}
+    dedicated = index.host_zone.get(host.id)
+    if dedicated is not None:
         out[dedicated] = []
-    for vm in index.vms_by_host.get(target.id, []):
-        other = index.vm_zone.get(vm.id)
-        if other is not None and other != zone:
-            out.setdefault(other, []).append(vm.name)
-    return {z: sorted(names) for z, names in out.items()}
+    for vm in index.vms_by_host.get(host.id, []):
+        zone = index.vm_zone.get(vm.id)
+        if zone is not None:
+            out.setdefault(zone, []).append(vm)
+    return out
