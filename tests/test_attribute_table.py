@@ -32,7 +32,7 @@ MODELS: dict[str, type[ManagedObject]] = {
     "dvswitch": DvSwitch,
     "datastore": Datastore,
 }
-NOT_DRIFT = {"id", "kind", "unknowns", "name"}
+NOT_DRIFT = {"id", "kind", "unknowns", "name", "schema_version"}  # never diffed (driftguard/diff/engine.py)
 """Identity and bookkeeping fields the diff never reports as a modification (``name`` is a rename)."""
 
 

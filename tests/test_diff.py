@@ -46,6 +46,11 @@ def test_manifest_differences_are_not_drift(base: Snapshot) -> None:
     assert checked_diff(base, base.model_copy(update={"manifest": manifest})) == []
 
 
+def test_object_schema_version_is_not_drift(base: Snapshot) -> None:
+    # A schema upgrade rewrites every file; it is a migration, not a change anyone made in vCenter.
+    assert checked_diff(base, edit(base, "host", "host-21", schema_version=2)) == []
+
+
 def test_modified_value_in_a_keyed_collection(base: Snapshot) -> None:
     host = base.hosts["host-21"]
     dmz = host.network.portgroups["DMZ"].model_copy(update={"vlan_id": 30})

@@ -29,7 +29,7 @@ from driftguard.diff.categories import categorize
 from driftguard.diff.ignore import IgnoreTable
 from driftguard.models import KINDS, Change, DriftItem, Kind, Snapshot, SnapshotObject
 
-_NOT_DIFFED = ("name", "unknowns")
+_NOT_DIFFED = ("name", "unknowns", "schema_version")  # schema upgrades are migrations, not drift
 _KIND_ORDER: dict[str, int] = {kind: index for index, kind in enumerate(KINDS)}
 _MISSING = object()
 

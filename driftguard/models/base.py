@@ -27,6 +27,8 @@ class ManagedObject(Model):
     timeout, unsupported on this version). A path listed there is neither drift nor compliant.
     """
 
+    schema_version: int = SCHEMA_VERSION
+    """Every object file says which canonical schema it follows (design.md); never diffed as drift."""
     id: str
     name: str
     unknowns: dict[str, str] = {}
