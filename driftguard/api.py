@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from fnmatch import fnmatchcase
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -176,16 +177,23 @@ def _report(
 
 
 def _relevant_history(history: History, items: Sequence[DriftItem]) -> History:
-    """Only the events and tasks some item names as a candidate: what a later offline diff needs."""
+    """What a later offline ``diff`` or ``check`` needs of the window's history: the events and tasks some item
+    names as a candidate, and those of the types the policy rules read (migrations, host failures, HA restarts
+    ...), which explain no drift but are findings in themselves."""
     event_keys: set[str] = set()
     task_keys: set[str] = set()
     for item in items:
         for cand in item.attribution.candidates if item.attribution else []:
             (task_keys if cand.source == "task" else event_keys).add(str(cand.event_key))
+    wanted = policy.history_event_types(policy.all_rules())
+
+    def read_by_rules(kind: str) -> bool:
+        return any(fnmatchcase(kind, pattern) for pattern in wanted)
+
     return history.model_copy(
         update={
-            "events": [e for e in history.events if str(e.key) in event_keys],
-            "tasks": [t for t in history.tasks if t.key in task_keys],
+            "events": [e for e in history.events if str(e.key) in event_keys or read_by_rules(e.type)],
+            "tasks": [t for t in history.tasks if t.key in task_keys or read_by_rules(t.description_id)],
         }
     )
 

@@ -178,3 +178,21 @@ def test_tls_self_signed_refused_by_default_and_allowed_with_insecure(vcsim_fact
     allowed = snapshot(sim.url, tmp_path / "state", "--insecure")
     assert allowed.exit_code == 0, allowed.output
     assert "verification is OFF" in allowed.stderr
+
+
+def test_stored_history_keeps_the_events_policy_rules_read(vcsim: Any, tmp_path: Path) -> None:
+    # Migrations explain no drift, yet migration churn is a finding (DG-HIST-003): the commit must keep them so
+    # `driftguard check` on the stored snapshot sees what a live check would.
+    repo = tmp_path / "state"
+    assert snapshot(vcsim.url, repo).exit_code == 0
+    with scenario.session(vcsim.url, AUDITOR) as si:
+        vms = scenario.names(si, vim.VirtualMachine)
+    scenario.post_migrations(vcsim.url, ALICE, vms[0], 5)
+    scenario.set_vm_cpus(vcsim.url, ALICE, vms[1], 2)  # some drift, so the run commits
+    assert snapshot(vcsim.url, repo).exit_code == 0
+    stored = json.loads(git.Repo(repo).git.show(f"HEAD:{vcsim.host}_{vcsim.port}/history.json"))
+    assert sum(e["type"] == "DrsVmMigratedEvent" for e in stored["events"]) == 5
+    result = invoke("check", "--repo", repo, "--rules", "DG-HIST-003", "--format", "json")
+    assert result.exit_code == 0, result.output
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert finding["rule_id"] == "DG-HIST-003" and finding["name"] == vms[0]

@@ -19,7 +19,14 @@ from driftguard.policy.engine import (
     run,
     sort_findings,
 )
-from driftguard.policy.registry import BUILTIN, ENTRY_POINT_GROUP, RegistryError, all_rules, validate_rule
+from driftguard.policy.registry import (
+    BUILTIN,
+    ENTRY_POINT_GROUP,
+    RegistryError,
+    all_rules,
+    history_event_types,
+    validate_rule,
+)
 from driftguard.policy.zones import ZONES_FILE, Zone, ZoneConfig, ZoneConfigError, parse_zones
 
 __all__ = [
@@ -45,6 +52,7 @@ __all__ = [
     "ZoneConfigError",
     "all_rules",
     "at_or_above",
+    "history_event_types",
     "parse_doc",
     "parse_zones",
     "plan",

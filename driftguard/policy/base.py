@@ -81,6 +81,14 @@ class Rule(ABC):
     def check(self, snapshot: Snapshot, context: RuleContext, params: Any) -> Iterator[Finding]:
         """Yield a finding for every violation in ``snapshot`` (and in ``context``: drift, events, zones)."""
 
+    def history_events(self, params: Any) -> tuple[str, ...]:
+        """Event types (globs) this rule reads from the history beyond the events that explain drift.
+
+        The snapshot commit keeps these in its stored history, so the rule works on stored snapshots too, not
+        only on ``--live`` checks. Tasks are matched by ``descriptionId``.
+        """
+        return ()
+
     @classmethod
     def doc(cls) -> RuleDoc:
         return parse_doc(cls.__doc__)

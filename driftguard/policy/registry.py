@@ -12,6 +12,7 @@ is asked for, never at import time.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib.metadata import entry_points
 
 from driftguard.policy.base import RULE_ID, RULE_NAME, SECTIONS, Rule
@@ -89,6 +90,11 @@ def validate_rule(cls: object, origin: str) -> type[Rule]:
     if not doc.title or missing:
         raise RegistryError(f"{origin}: rule {cls.id} docstring lacks {', '.join(missing) or 'a title'}")
     return cls
+
+
+def history_event_types(rules: Mapping[str, Rule]) -> frozenset[str]:
+    """Every event type / task id (globs) that ``rules`` read from the history, with default parameters."""
+    return frozenset(t for rule in rules.values() for t in rule.history_events(rule.Params()))
 
 
 def builtin_rules() -> dict[str, Rule]:

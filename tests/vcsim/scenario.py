@@ -7,6 +7,7 @@ user on the events it posts: reference gotcha G5) and performs one change the wa
 from __future__ import annotations
 
 import contextlib
+from datetime import UTC, datetime
 from collections.abc import Iterator
 from typing import Any
 
@@ -120,3 +121,24 @@ def add_portgroup(url: str, user: str, host_name: str, name: str, vlan: int, vsw
             name=name, vlanId=vlan, vswitchName=vswitch, policy=vim.host.NetworkPolicy()
         )
         host.configManager.networkSystem.AddPortGroup(portgrp=spec)
+
+
+def post_migrations(url: str, user: str, vm_name: str, count: int) -> None:
+    """Post ``count`` DRS migration events for a VM (EventManager.PostEvent): vCenter posts them when DRS moves
+    a VM, the simulator does not. (vcsim 0.24.2's message template for plain VmMigratedEvent panics the server.)"""
+    with session(url, user) as si:
+        content = si.RetrieveContent()
+        vm = _by_name(si, vim.VirtualMachine, vm_name)
+        host = vm.runtime.host
+        for _ in range(count):
+            event = vim.event.DrsVmMigratedEvent(
+                key=0,
+                chainId=0,
+                createdTime=datetime.now(UTC),
+                userName=user,
+                vm=vim.event.VmEventArgument(vm=vm, name=vm_name),
+                host=vim.event.HostEventArgument(host=host, name=host.name),
+                sourceHost=vim.event.HostEventArgument(host=host, name=host.name),
+                fullFormattedMessage=f"Migration of {vm_name} completed",
+            )
+            content.eventManager.PostEvent(eventToPost=event)

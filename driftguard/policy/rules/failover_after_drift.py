@@ -66,6 +66,9 @@ class FailoverAfterDrift(Rule):
     tags = ("history", "ha", "incident")
     Params = FailoverAfterDriftParams
 
+    def history_events(self, params: FailoverAfterDriftParams) -> tuple[str, ...]:
+        return tuple(params.failure_events)
+
     def check(self, snapshot: Snapshot, context: RuleContext, params: FailoverAfterDriftParams) -> Iterator[Finding]:
         if context.history is None:
             return

@@ -48,6 +48,9 @@ class HaAgentUnexplained(Rule):
     tags = ("history", "ha", "audit", "host-files")
     Params = HaAgentUnexplainedParams
 
+    def history_events(self, params: HaAgentUnexplainedParams) -> tuple[str, ...]:
+        return (*params.explaining_events, *params.explaining_tasks)
+
     def check(self, snapshot: Snapshot, context: RuleContext, params: HaAgentUnexplainedParams) -> Iterator[Finding]:
         by_host: dict[str, list[DriftItem]] = {}
         for item in context.drift:

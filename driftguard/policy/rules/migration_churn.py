@@ -38,6 +38,9 @@ class MigrationChurn(Rule):
     tags = ("history", "drs", "vmotion")
     Params = MigrationChurnParams
 
+    def history_events(self, params: MigrationChurnParams) -> tuple[str, ...]:
+        return tuple(params.migration_events)
+
     def check(self, snapshot: Snapshot, context: RuleContext, params: MigrationChurnParams) -> Iterator[Finding]:
         if context.history is None:
             return
