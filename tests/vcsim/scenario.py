@@ -7,8 +7,8 @@ user on the events it posts: reference gotcha G5) and performs one change the wa
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from pyVim.connect import Disconnect, SmartConnect
