@@ -497,3 +497,43 @@ def test_custom_author_and_bare_repos(tmp_path: Path) -> None:
         assert bare.write_snapshot(later(snapshot, "2026-02-01T00:00:00+00:00"), "again", now=NOW) is None
         assert bare.last_verified(commit, VC) == datetime(2026, 2, 1, tzinfo=UTC)
     assert git(tmp_path / "state.git", "log", "-1", "--format=%an <%ae>").strip() == "Alice <alice@example.com>"
+
+
+# -- write_files (evidence and other non-snapshot files) ---------------------------------------------------------
+
+
+def test_write_files_adds_and_updates_only_the_named_files(repo: StateRepo) -> None:
+    repo.write_snapshot(example_snapshot(), "first", now=NOW)
+    first = repo.write_files("evidence", {"evidence/vc/a.json": b"1\n", "evidence/vc/b.json": b"2\n"}, "two", now=NOW)
+    assert first is not None
+    assert repo.write_files("evidence", {"evidence/vc/a.json": b"1\n"}, "same", now=NOW) is None
+    second = repo.write_files("evidence", {"evidence/vc/a.json": b"3\n"}, "update a", now=NOW)
+    assert second is not None
+    assert repo.read_file("HEAD", "evidence/vc/a.json") == b"3\n"
+    assert repo.read_file("HEAD", "evidence/vc/b.json") == b"2\n"  # untouched, still there
+    assert repo.load() == example_snapshot()
+    assert git(repo.path, "status", "--porcelain") == ""
+
+
+def test_write_files_refuses_paths_outside_its_directory(repo: StateRepo) -> None:
+    with pytest.raises(StoreError, match="outside"):
+        repo.write_files("evidence", {"evidence/../vc01/manifest.json": b"{}"}, "x", now=NOW)
+    with pytest.raises(StoreError, match="outside"):
+        repo.write_files("evidence", {"baselines/x.yaml": b"a: 1\n"}, "x", now=NOW)
+
+
+def test_write_files_failure_leaves_everything_as_before(repo: StateRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo.write_snapshot(example_snapshot(), "first", now=NOW)
+    repo.write_files("evidence", {"evidence/vc/a.json": b"1\n"}, "one", now=NOW)
+    before = repo_state(repo.path)
+    real_git = StateRepo._git
+
+    def failing_ref(self: StateRepo, *args: str, **kwargs: object) -> tuple[int, str]:
+        if args[0] == "update-ref":
+            raise StoreError("injected update-ref failure")
+        return real_git(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(StateRepo, "_git", failing_ref)
+    with pytest.raises(StoreError, match="injected"):
+        repo.write_files("evidence", {"evidence/vc/a.json": b"2\n", "evidence/vc/new.json": b"3\n"}, "x", now=NOW)
+    assert repo_state(repo.path) == before

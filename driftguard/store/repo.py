@@ -490,6 +490,40 @@ class StateRepo:
             self._publish(head, commit, directory, old, new, data)
             return commit
 
+    def write_files(
+        self,
+        directory: str,
+        files: Mapping[str, bytes],
+        message: str,
+        *,
+        author: Signature | None = None,
+        now: datetime | None = None,
+    ) -> str | None:
+        """Add or update ``files`` (repo paths under ``directory``) and commit; None when all are unchanged.
+
+        Other files under ``directory`` stay. The same atomic path as :meth:`write_snapshot`: on any failure
+        HEAD, index and worktree are as before.
+        """
+        prefix = directory.rstrip("/") + "/"
+        for path in files:
+            if not path.startswith(prefix) or ".." in PurePosixPath(path).parts:
+                raise StoreError(f"refusing to write {path!r} outside {directory}/")
+        author = author or DEFAULT_SIGNATURE
+        now = now or datetime.now(UTC)
+        data = dict(files)
+        with self.lock():
+            self._remove_leftovers()
+            head = self.head()
+            old = self._blobs(head, directory.rstrip("/"))
+            new = {**old, **{path: blob_id(content) for path, content in data.items()}}
+            if new == old:
+                return None
+            self._store_blobs({sha: data[path] for path, sha in new.items() if old.get(path) != sha})
+            tree = self._build_tree(head, directory.rstrip("/"), old, new)
+            commit = self._commit_tree(tree, head, message, author, author, now)
+            self._publish(head, commit, directory.rstrip("/"), old, new, data)
+            return commit
+
     def _build_tree(self, head: str | None, directory: str, old: dict[str, str], new: dict[str, str]) -> str:
         """HEAD's tree with ``directory`` replaced, built in a temporary index (the real one is not touched)."""
         index_file = self._git_dir / f"{_TEMP_PREFIX}tree-index"
