@@ -14,6 +14,8 @@ include tests/ssh/ssh.mk
 deps: vcsim-deps ssh-deps $(STAMP)
 
 $(STAMP): pyproject.toml
+	@# Debian's python3 ships without venv/ensurepip; python3-venv brings them.
+	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || bash scripts/apt-ensure.sh python3-venv
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'

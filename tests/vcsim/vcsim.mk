@@ -10,18 +10,7 @@ VCSIM_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 .PHONY: vcsim-deps vcsim
 
 vcsim-deps:
-	@missing=""; \
-	for pkg in $(VCSIM_APT_PACKAGES); do \
-		dpkg-query -W -f='$${Status}' "$$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$pkg"; \
-	done; \
-	if [ -z "$$missing" ]; then \
-		echo "vcsim-deps: $(VCSIM_APT_PACKAGES) already installed"; \
-	else \
-		if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
-		echo "vcsim-deps: installing$$missing"; \
-		$$sudo apt-get update -qq && \
-		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	bash scripts/apt-ensure.sh $(VCSIM_APT_PACKAGES)
 
 vcsim:
 	$(VCSIM_PYTHON) -c 'from tests.vcsim.harness import build; print(build())'
