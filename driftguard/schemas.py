@@ -12,8 +12,10 @@ from pathlib import Path
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
+from driftguard.baseline.format import BaselineFile
 from driftguard.models import VM, CheckReport, Cluster, Datastore, DiffReport, DvSwitch, Host, Manifest
 from driftguard.models.canonical import canonical_dumps
+from driftguard.models.plan import PlanReport
 
 SCHEMAS: dict[str, tuple[type[BaseModel], JsonSchemaMode]] = {
     "cluster.schema.json": (Cluster, "validation"),
@@ -24,6 +26,9 @@ SCHEMAS: dict[str, tuple[type[BaseModel], JsonSchemaMode]] = {
     "manifest.schema.json": (Manifest, "validation"),
     "diff-report.schema.json": (DiffReport, "serialization"),
     "check-report.schema.json": (CheckReport, "serialization"),
+    "plan-report.schema.json": (PlanReport, "serialization"),
+    # baseline files are YAML written by people: editors validate them while typing against this schema
+    "baseline.schema.json": (BaselineFile, "validation"),
 }
 """File name → (model, pydantic schema mode). The diff and check reports are described as they are written (by
 alias, with the findings' derived ``fingerprint``)."""

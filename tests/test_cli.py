@@ -57,7 +57,15 @@ def test_diff_of_stored_snapshots_without_history_is_unknown_not_unattributed(re
     (item,) = report["items"]
     assert (item["path"], item["old"], item["new"]) == ("cpu.count", 1, 8)
     assert item["attribution"]["status"] == "unknown"
-    assert report["summary"] == {"items": 1, "objects": 1, "attributed": 0, "unattributed": 0, "unknown": 1}
+    assert report["summary"] == {
+        "items": 1,
+        "objects": 1,
+        "attributed": 0,
+        "unattributed": 0,
+        "unknown": 1,
+        "approved": 0,
+        "unapproved": 1,
+    }
 
 
 def test_exit_code_flag_and_formats(repo: Path) -> None:

@@ -59,6 +59,19 @@ class DriftItem(Model):
     category: str
     severity: Severity
     attribution: Attribution | None = None
+    # Baselines (docs/baselines.md). History drift: whether the new value is what the baselines in force at the
+    # newer snapshot's commit expect. Compliance drift (`check`, `plan`): the expectation the value violates.
+    approved: bool | None = None
+    """History drift: True when a baseline in force asked for the new value, False otherwise; None when
+    baselines were not consulted (compliance items, diffs read without a state repo)."""
+    baseline: str | None = None
+    """The baseline (file name without ``.yaml``) whose expectation approves the new value, or is violated."""
+    approved_commit: str | None = None
+    """The last commit that touched that baseline's file; None for a baseline shipped with driftguard."""
+    expected: dict[str, Any] | None = None
+    """The expectation: ``{"equals": "10.0.0.1"}``, ``{"min": 2}``, ``{"one_of": [...]}``, ``{"absent": true}``."""
+    reason: str | None = None
+    """Why the baseline asks for it (the expectation's ``reason``)."""
 
 
 class Endpoint(Model):
@@ -73,6 +86,10 @@ class Summary(Model):
     attributed: int = 0
     unattributed: int = 0
     unknown: int = 0
+    approved: int = 0
+    """Items whose new value a baseline in force asks for."""
+    unapproved: int = 0
+    """Items checked against the baselines that no expectation approves."""
 
 
 class DiffReport(Model):
@@ -95,6 +112,8 @@ class DiffReport(Model):
             attributed=statuses.count("attributed"),
             unattributed=statuses.count("unattributed"),
             unknown=statuses.count("unknown"),
+            approved=sum(1 for i in items if i.approved is True),
+            unapproved=sum(1 for i in items if i.approved is False),
         )
 
 

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import Field, computed_field, model_validator
 
 from driftguard.models.base import Model
-from driftguard.models.drift import Endpoint, Severity
+from driftguard.models.drift import DriftItem, Endpoint, Severity
 
 
 class Finding(Model):
@@ -64,6 +64,9 @@ class CheckReport(Model):
     target: Endpoint
     findings: list[Finding] = []
     summary: CheckSummary = CheckSummary()
+    compliance: list[DriftItem] = []
+    """Baseline violations in the ``diff`` item shape plus ``baseline``, ``expected``, ``reason`` (each is also a
+    finding with ``source: baseline``)."""
 
     model_config = {"extra": "forbid", "populate_by_name": True}
 

@@ -852,6 +852,16 @@ class StateRepo:
         blob = self._file_blob(self.resolve(rev), path)
         return None if blob is None else self._read_blob(blob)
 
+    def read_dir(self, rev: str, directory: str) -> dict[str, bytes]:
+        """Repo path → bytes of every file under ``directory`` in ``rev`` (baselines/); empty when there is none."""
+        blobs = self._blobs(self.resolve(rev), directory)
+        contents = self._read_blobs(blobs.values())
+        return {path: contents[blob] for path, blob in sorted(blobs.items())}
+
+    def last_change(self, rev: str, path: str) -> str | None:
+        """The last commit at or before ``rev`` that changed ``path`` (the commit that approved a baseline)."""
+        return self._state_commit(self.resolve(rev), path)
+
 
 # -- helpers -------------------------------------------------------------------------------------------------
 
