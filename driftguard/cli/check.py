@@ -63,6 +63,9 @@ ZONES_OPT = typer.Option(
 )
 FAIL_ON_OPT = typer.Option(None, "--fail-on", help="Exit 1 when a finding at or above this severity exists.")
 FMT_OPT = typer.Option(CheckFormat.text, "--format", envvar="DRIFTGUARD_FORMAT", help="Output format.")
+BASELINE_OPT = typer.Option(
+    ["all"], "--baseline", help="Baselines to check against: names in baselines/ (repeatable), 'all' or 'none'."
+)
 
 
 def check(
@@ -79,8 +82,9 @@ def check(
     zones: Path | None = ZONES_OPT,
     fail_on: FailOn | None = FAIL_ON_OPT,
     fmt: CheckFormat = FMT_OPT,
+    baseline: list[str] = BASELINE_OPT,
 ) -> None:
-    """Evaluate the security rules of the seed chapter on a snapshot (or on live vCenter)."""
+    """Evaluate the security rules of the seed chapter and the baselines on a snapshot (or on live vCenter)."""
     # commands registers this module, so its shared connection helper is imported when needed, not at import time
     from driftguard.cli.commands import _connection
 
@@ -97,6 +101,8 @@ def check(
             rules=_ids(rules) or None,
             skip=_ids(skip),
             zones=zones,
+            baselines=_ids(baseline),
+            use_baselines="none" not in _ids(baseline),
         )
         catalogue = api.rule_catalogue()
     if fmt is CheckFormat.json:

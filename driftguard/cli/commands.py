@@ -10,6 +10,7 @@ from pydantic import SecretStr
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from driftguard import api
+from driftguard.cli import baseline  # validate, plan, init, baseline pin|ignored|list|show
 from driftguard.cli.common import (
     EXIT_DRIFT,
     EXIT_OK,
@@ -190,6 +191,7 @@ def register(app: typer.Typer) -> None:
     app.command()(diff)
     app.command()(log)
     check.register(app)
+    baseline.register(app)
 
 
 __all__ = ["EXIT_USAGE", "register"]
