@@ -8,6 +8,7 @@ SCAFFOLD: dict[str, str] = {
     "baselines/site.yaml": "site.yaml",
     ".github/workflows/driftguard-nightly.yml": "driftguard-nightly.yml",
     ".github/workflows/driftguard-pr.yml": "driftguard-pr.yml",
+    ".github/actionlint.yaml": "actionlint.yaml",
     ".pre-commit-config.yaml": "pre-commit-config.yaml",
 }
 """Path in the state repo → template file."""
