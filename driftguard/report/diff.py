@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -72,8 +73,13 @@ def diff_text(report: DiffReport, console: Console) -> None:
         console.print("no drift")
         return
     table = Table(show_lines=False, expand=False)
-    for column in ("object", "path", "old → new", "severity", "who", "when", "evidence"):
-        table.add_column(column, overflow="fold")
+    table.add_column("", no_wrap=True)
+    for column in ("object", "path", "old → new"):
+        table.add_column(column, overflow="fold", ratio=2 if column != "object" else 1)
+    # who/when/severity are read in one glance; folding "VSPHERE.LOCAL\ali|ce" would hide the answer
+    for column in ("severity", "who", "when"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("evidence", overflow="fold", ratio=1)
     notes: list[str] = []
     previous_object = None
     for item in report.items:
@@ -82,8 +88,9 @@ def diff_text(report: DiffReport, console: Console) -> None:
         previous_object = obj
         who_cell, when_cell, evidence = _attribution_cells(item, notes)
         table.add_row(
+            CHANGE_MARK[item.change],
             label,
-            f"{CHANGE_MARK[item.change]} {item.path or item.change}",
+            item.path or f"(whole {item.kind})",
             _change_text(item),
             Text(item.severity, style=SEVERITY_STYLE.get(item.severity, "")),
             who_cell,
@@ -98,10 +105,18 @@ def diff_text(report: DiffReport, console: Console) -> None:
 
 def _change_text(item: DriftItem) -> str:
     if item.change == "added":
-        return f"+ {short(item.new)}"
+        return f"+ {short(_leaves(item.new))}"
     if item.change == "removed":
-        return f"- {short(item.old)}"
+        return f"- {short(_leaves(item.old))}"
     return f"{short(item.old, 40)} → {short(item.new, 40)}"
+
+
+def _leaves(value: Any) -> Any:
+    """For an added or removed dict (a portgroup, a device), its scalar fields first: what a reader scans for."""
+    if not isinstance(value, dict):
+        return value
+    scalars = {k: v for k, v in sorted(value.items()) if not isinstance(v, dict | list) and v is not None}
+    return scalars or value
 
 
 def _attribution_cells(item: DriftItem, notes: list[str]) -> tuple[Text, str, str]:
