@@ -296,17 +296,23 @@ def approve(
     return out
 
 
+_SPECIFICITY = {"equals": 0, "one_of": 1, "absent": 1, "matches": 2, "min": 2, "max": 2, "present": 3}
+"""Which satisfied expectation approves an item: the one that names the value most precisely, then the site's
+own over a shipped one (``equals: 10.0.0.2`` in site.yaml rather than seed-security's ``present: true``)."""
+
+
 def _approving(item: DriftItem, candidates: Iterable[Resolved]) -> Resolved | None:
     if not item.path:
         return None  # a whole object added or removed is never approved by a value expectation
-    for resolved in candidates:
-        segments = paths.parse(resolved.expectation.path)
-        if not _path_matches(segments, item.path):
-            continue
-        value = paths.MISSING if item.change == "removed" else item.new
-        if satisfies(resolved.expectation, value):
-            return resolved
-    return None
+    value = paths.MISSING if item.change == "removed" else item.new
+    matching = [
+        resolved
+        for resolved in candidates
+        if _path_matches(paths.parse(resolved.expectation.path), item.path) and satisfies(resolved.expectation, value)
+    ]
+    if not matching:
+        return None
+    return min(matching, key=lambda r: (min(_SPECIFICITY[k] for k in r.expectation.checks()), r.shipped))
 
 
 def _path_matches(segments: list[paths.Segment], path: str) -> bool:
