@@ -154,12 +154,20 @@ class Observation:
     compliant: bool
 
 
-def observe(snapshot: Snapshot, resolved: Resolved) -> Iterator[Observation]:
+Dumps = dict[tuple[str, str], Any]
+"""JSON form of objects by (kind, id), shared by the expectations of one evaluation (dumping dominates)."""
+
+
+def observe(snapshot: Snapshot, resolved: Resolved, dumps: Dumps | None = None) -> Iterator[Observation]:
     """Every (object, concrete path) the expectation covers on ``snapshot``, with the verdict."""
     exp = resolved.expectation
     segments = paths.parse(exp.path)
+    cache: Dumps = {} if dumps is None else dumps
     for obj in selected(snapshot, exp.select):
-        data = obj.model_dump(mode="json")
+        key = (obj.kind, obj.id)
+        data = cache.get(key)
+        if data is None:
+            data = cache[key] = obj.model_dump(mode="json")
         for concrete, value in paths.expand(data, segments):
             path = paths.render(concrete)
             unknown = paths.under(path, obj.unknowns)
@@ -198,10 +206,11 @@ def violation(snapshot: Snapshot, obs: Observation) -> DriftItem:
 
 def violations(snapshot: Snapshot, baselines: BaselineSet) -> list[tuple[Resolved, DriftItem]]:
     """(expectation, compliance drift item) for every violation, minus the baselines' ignore rules."""
+    dumps: Dumps = {}
     out = [
         (resolved, violation(snapshot, obs))
         for resolved in baselines.expectations
-        for obs in observe(snapshot, resolved)
+        for obs in observe(snapshot, resolved, dumps)
         if not obs.compliant and not obs.unknown
     ]
     return [(r, i) for r, i in out if not ignored(baselines.ignore, i.kind, i.path)]

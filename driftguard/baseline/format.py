@@ -7,6 +7,7 @@ types) and maps every error to ``file:line:column``. ``schemas/baseline.schema.j
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -79,6 +80,11 @@ class Expectation(_Strict):
 
     def checks(self) -> dict[str, Any]:
         """The expectation's check keys with their values, e.g. ``{"equals": "10.0.0.1"}``."""
+        return dict(self._checks)
+
+    @cached_property
+    def _checks(self) -> dict[str, Any]:
+        # evaluation asks for every object and path: computed once per (frozen) expectation
         return {key: getattr(self, key) for key in CHECKS if key in self.model_fields_set}
 
 

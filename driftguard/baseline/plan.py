@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from driftguard.baseline import paths
-from driftguard.baseline.evaluate import compliance, observe, target
+from driftguard.baseline.evaluate import Dumps, compliance, observe, target
 from driftguard.baseline.loader import BaselineSet, Resolved
 from driftguard.models import DriftItem, Snapshot
 from driftguard.models.plan import BaselineChange, PlanGroup, PlannedExpectation, PlanObject
@@ -69,6 +69,7 @@ def planned(base: BaselineSet, head: BaselineSet, snapshots: Sequence[Snapshot])
     """Every expectation the head adds or modifies, with the objects it selects: observed → target, and the
     identical ones grouped."""
     before = {(r.baseline, r.expectation.id): _dump(r) for r in base.expectations}
+    dumps: dict[str, Dumps] = {}
     out: list[PlannedExpectation] = []
     for resolved in head.expectations:
         key = (resolved.baseline, resolved.expectation.id)
@@ -78,7 +79,7 @@ def planned(base: BaselineSet, head: BaselineSet, snapshots: Sequence[Snapshot])
         goal = target(exp)
         objects: list[PlanObject] = []
         for snapshot in snapshots:
-            for obs in observe(snapshot, resolved):
+            for obs in observe(snapshot, resolved, dumps.setdefault(snapshot.manifest.vcenter.name, {})):
                 objects.append(
                     PlanObject(
                         vcenter=snapshot.manifest.vcenter.name,
