@@ -431,3 +431,14 @@ def test_commit_message_counts_approved_and_unapproved() -> None:
         {"from": {"ref": "a"}, "to": {"ref": "b"}, "items": marked, "summary": DiffReport.summarize(marked)}
     )
     assert api.commit_message(report, snap).endswith("; 1 approved, 1 unapproved")
+
+
+def test_docs_example_is_what_plan_renders() -> None:
+    example = ROOT / "docs" / "examples"
+    report = PlanReport.model_validate_json((example / "pr-review.json").read_text())
+    rendered = plan_markdown(report)
+    assert rendered == (example / "pr-review.md").read_text(), "run scripts/baseline_example.py"
+    for doc in (ROOT / "docs" / "baselines.md", ROOT / "README.md"):
+        text = doc.read_text()
+        start = text.index("<!-- example:pr-review -->\n") + len("<!-- example:pr-review -->\n")
+        assert text[start : text.index("<!-- /example:pr-review -->")] == rendered, doc
