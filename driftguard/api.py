@@ -860,6 +860,10 @@ class InForce:
     commits: dict[str, str | None]
 
     def approve(self, items: list[DriftItem], snapshot: Snapshot) -> list[DriftItem]:
+        # A state repo without baselines approves nothing and disapproves nothing: `approved` stays unset, so
+        # commit messages and reports do not call every change "unapproved" before anyone wrote a baseline.
+        if not self.baselines.baselines:
+            return items
         return baseline.approve(items, snapshot, self.baselines, self.commits)
 
 
