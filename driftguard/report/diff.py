@@ -74,28 +74,25 @@ def diff_text(report: DiffReport, console: Console) -> None:
         return
     table = Table(show_lines=False, expand=False)
     table.add_column("", no_wrap=True)
-    for column in ("object", "path", "old → new"):
-        table.add_column(column, overflow="fold", ratio=2 if column != "object" else 1)
-    # who/when/severity are read in one glance; folding "VSPHERE.LOCAL\ali|ce" would hide the answer
-    for column in ("severity", "who", "when"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("evidence", overflow="fold", ratio=1)
+    table.add_column("object", overflow="fold", ratio=2)
+    table.add_column("path", overflow="fold", ratio=3)  # what people grep for: the widest share
+    table.add_column("old → new", overflow="fold", ratio=2)
+    table.add_column("severity", no_wrap=True)
+    # user, time and event on their own lines: one glance answers "who, when, how sure"
+    table.add_column("who · when · evidence", overflow="fold", ratio=2)
     notes: list[str] = []
     previous_object = None
     for item in report.items:
         obj = (item.kind, item.id)
         label = f"{item.kind} {item.name} ({item.id})" if obj != previous_object else ""
         previous_object = obj
-        who_cell, when_cell, evidence = _attribution_cells(item, notes)
         table.add_row(
             CHANGE_MARK[item.change],
             label,
             item.path or f"(whole {item.kind})",
             _change_text(item),
             Text(item.severity, style=SEVERITY_STYLE.get(item.severity, "")),
-            who_cell,
-            when_cell,
-            evidence,
+            _attribution_cell(item, notes),
         )
     console.print(table)
     for number, note in enumerate(notes, 1):
@@ -119,18 +116,19 @@ def _leaves(value: Any) -> Any:
     return scalars or value
 
 
-def _attribution_cells(item: DriftItem, notes: list[str]) -> tuple[Text, str, str]:
+def _attribution_cell(item: DriftItem, notes: list[str]) -> Text:
     attribution = item.attribution
     if attribution is None or attribution.status != "attributed":
         status = attribution.status if attribution else "unknown"
         reason = attribution.reason if attribution and attribution.reason else "no event history was read"
         notes.append(f"{item.kind} {item.name} {item.path or item.change}: {status}: {reason}")
-        style = "yellow" if status == "unknown" else "bold red"
-        return Text(f"{status.upper()} [{len(notes)}]", style=style), "-", "-"
+        return Text(f"{status.upper()} [{len(notes)}]", style="yellow" if status == "unknown" else "bold red")
     key = f" #{attribution.event_key}" if attribution.event_key is not None else ""
     more = f" +{len(attribution.candidates) - 1}" if len(attribution.candidates) > 1 else ""
-    evidence = f"{attribution.event_type}{key} ({attribution.confidence}){more}"
-    return Text(attribution.user or "?", style="green"), when(attribution.time), evidence
+    cell = Text(attribution.user or "?", style="green")
+    cell.append(f"\n{when(attribution.time)}\n")
+    cell.append(f"{attribution.event_type}{key} ({attribution.confidence}){more}", style="dim")
+    return cell
 
 
 def diff_markdown(report: DiffReport) -> str:
