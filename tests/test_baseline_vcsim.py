@@ -110,6 +110,8 @@ def test_baselines_review_compliance_and_approval(vcsim_factory: Any, tmp_path: 
     assert ha["approved_commit"] in (pr_commit, r.head.commit.parents[0].hexsha)
     cpu = items[("vm", "cpu.count")]
     assert (cpu["approved"], cpu["attribution"]["user"]) == (False, BOB)
+    text = invoke("diff", "--repo", repo).stdout  # people reading the table see the verdict too
+    assert "approved by site" in text and "unapproved" in text and "1 approved, 1 unapproved" in text
 
     # a broken baseline on main: the nightly snapshot stops before collecting; nothing is written
     commit(repo, "expectations:\n  - {id: x, select: {kind: cluster, folder: a}, path: ha.enabled, equals: 1}\n", "bad")

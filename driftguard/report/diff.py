@@ -45,9 +45,10 @@ def summary_line(report: DiffReport) -> str:
     s = report.summary
     if not s.items:
         return "no drift"
+    approval = f"; {s.approved} approved, {s.unapproved} unapproved" if s.approved or s.unapproved else ""
     return (
         f"{s.items} change{'s' if s.items != 1 else ''} on {s.objects} object{'s' if s.objects != 1 else ''}: "
-        f"{s.attributed} attributed, {s.unattributed} unattributed, {s.unknown} unknown"
+        f"{s.attributed} attributed, {s.unattributed} unattributed, {s.unknown} unknown{approval}"
     )
 
 
@@ -122,13 +123,24 @@ def _attribution_cell(item: DriftItem, notes: list[str]) -> Text:
         status = attribution.status if attribution else "unknown"
         reason = attribution.reason if attribution and attribution.reason else "no event history was read"
         notes.append(f"{item.kind} {item.name} {item.path or item.change}: {status}: {reason}")
-        return Text(f"{status.upper()} [{len(notes)}]", style="yellow" if status == "unknown" else "bold red")
-    key = f" #{attribution.event_key}" if attribution.event_key is not None else ""
-    more = f" +{len(attribution.candidates) - 1}" if len(attribution.candidates) > 1 else ""
-    cell = Text(attribution.user or "?", style="green")
-    cell.append(f"\n{when(attribution.time)}\n")
-    cell.append(f"{attribution.event_type}{key} ({attribution.confidence}){more}", style="dim")
+        cell = Text(f"{status.upper()} [{len(notes)}]", style="yellow" if status == "unknown" else "bold red")
+    else:
+        key = f" #{attribution.event_key}" if attribution.event_key is not None else ""
+        more = f" +{len(attribution.candidates) - 1}" if len(attribution.candidates) > 1 else ""
+        cell = Text(attribution.user or "?", style="green")
+        cell.append(f"\n{when(attribution.time)}\n")
+        cell.append(f"{attribution.event_type}{key} ({attribution.confidence}){more}", style="dim")
+    approval = _approval(item)
+    if approval:
+        cell.append(f"\n{approval}", style="green" if item.approved else "yellow")
     return cell
+
+
+def _approval(item: DriftItem) -> str:
+    """ "approved by site" / "unapproved"; empty when no baseline was evaluated (``approved`` unset)."""
+    if item.approved is None:
+        return ""
+    return f"approved by {item.baseline}" if item.approved else "unapproved"
 
 
 def diff_markdown(report: DiffReport) -> str:
@@ -144,7 +156,7 @@ def diff_markdown(report: DiffReport) -> str:
                 md_escape(short(item.old)),
                 md_escape(short(item.new)),
                 item.severity,
-                md_escape(who(item.attribution)),
+                md_escape(" · ".join(part for part in (who(item.attribution), _approval(item)) if part)),
             ]
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
