@@ -19,7 +19,7 @@ from driftguard.api._common import (
     vcenter_name,
 )
 from driftguard.api.baselines import _planned_rules, load_baselines
-from driftguard.api.diffs import _single_vcenter, _stored_history, diff
+from driftguard.api.diffs import _single_vcenter, stored_drift
 from driftguard.api.ignore import ignore_patterns
 from driftguard.api.snapshots import _window
 from driftguard.attribute import attribute
@@ -125,11 +125,12 @@ def _stored_target(
         commit = repo.latest_commit(name, repo.resolve(rev) if rev else "HEAD")
         if commit is None:
             raise UsageError(f"no snapshot of {name} at {rev or 'HEAD'}")
-        snapshot = repo.load(commit, name)
         previous = repo.previous_commit(commit, name)
-        history = _stored_history(repo, name, previous, commit) if previous else None
-    drift = diff(repo_path, previous, commit, vcenter=name).items if previous else []
-    return commit, snapshot, drift, history
+        if previous is None:
+            return commit, repo.load(commit, name), [], None
+        # one load of each snapshot: the rules judge the stored one, with the drift and history since the last
+        drift = stored_drift(repo, repo_path, name, previous, commit)
+    return commit, drift.stored_new, drift.items, drift.history
 
 
 def _live_target(

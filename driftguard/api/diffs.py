@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from driftguard.api.snapshots import HISTORY_FILE, _report, _window
 from driftguard.attribute import attribute
 from driftguard.collect import collect_history
 from driftguard.diff import diff_snapshots
-from driftguard.models import DiffReport, Event, History, LogEntry, Summary, Task
+from driftguard.models import DiffReport, DriftItem, Event, History, LogEntry, Snapshot, Summary, Task
 from driftguard.normalize.events import normalize_history
 from driftguard.store import StateRepo
 
@@ -52,14 +53,36 @@ def diff(
         old_commit = repo.resolve(old_rev) if old_rev else repo.previous_commit(new_commit, name)
         if old_commit is None:
             raise UsageError(f"{new_commit[:10]} is the first snapshot of {name}: nothing before it to compare")
-        old, new = align_host_evidence(repo.load(old_commit, name), repo.load(new_commit, name))
-        in_force = _baselines_at(repo, new_commit)
-        items = diff_snapshots(old, new, ignore=[*in_force.baselines.ignore, *ignore_patterns(repo_path, ignore)])
-        if items:
-            history = _stored_history(repo, name, old_commit, new_commit)
-            window = _window(repo, old_commit, old, new)
-            items = attribute(items, history, old=old, new=new, window=window)
-        return _report(in_force.approve(items, new), old_commit, old, new_commit, new)
+        drift = stored_drift(repo, repo_path, name, old_commit, new_commit, ignore=ignore)
+        return _report(drift.items, old_commit, drift.old, new_commit, drift.new)
+
+
+@dataclass(frozen=True)
+class StoredDrift:
+    """History drift between two stored snapshots of one vCenter, attributed and marked against baselines."""
+
+    old: Snapshot
+    new: Snapshot
+    """Both sides aligned for comparison (host files collected on one side only read *unknown* on the other)."""
+    stored_new: Snapshot
+    """The newer snapshot exactly as stored (what the rules of ``check`` judge)."""
+    items: list[DriftItem]
+    history: History
+    """The history stored with the commits in (old, new]."""
+
+
+def stored_drift(
+    repo: StateRepo, repo_path: Path, name: str, old_commit: str, new_commit: str, *, ignore: Sequence[str] = ()
+) -> StoredDrift:
+    """The one place stored snapshots are loaded, diffed, attributed and approved (``diff`` and ``check``)."""
+    stored_new = repo.load(new_commit, name)
+    old, new = align_host_evidence(repo.load(old_commit, name), stored_new)
+    in_force = _baselines_at(repo, new_commit)
+    items = diff_snapshots(old, new, ignore=[*in_force.baselines.ignore, *ignore_patterns(repo_path, ignore)])
+    history = _stored_history(repo, name, old_commit, new_commit)
+    if items:
+        items = attribute(items, history, old=old, new=new, window=_window(repo, old_commit, old, new))
+    return StoredDrift(old, new, stored_new, in_force.approve(items, new), history)
 
 
 def _stored_history(repo: StateRepo, vcenter: str, old_commit: str, new_commit: str) -> History:
