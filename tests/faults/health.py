@@ -17,7 +17,9 @@ def git(repo: Path, *args: str) -> str:
 
 
 def head(repo: Path) -> str | None:
-    result = subprocess.run(["git", "-C", str(repo), "rev-parse", "-q", "--verify", "HEAD"], capture_output=True, text=True)
+    result = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "-q", "--verify", "HEAD"], capture_output=True, text=True
+    )
     return result.stdout.strip() or None
 
 
@@ -25,7 +27,7 @@ def assert_no_traceback(*outputs: str | bytes) -> None:
     for output in outputs:
         text = output.decode(errors="replace") if isinstance(output, bytes) else output
         assert "Traceback (most recent call last)" not in text, text
-        assert not any(line.startswith(("  File \"", "    raise ")) for line in text.splitlines()), text
+        assert not any(line.startswith(('  File "', "    raise ")) for line in text.splitlines()), text
 
 
 def assert_healthy(repo: Path, head_before: str | None = None, *, allow_new_snapshot: bool = True) -> None:
