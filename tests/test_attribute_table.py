@@ -10,29 +10,23 @@ import pytest
 from pydantic import BaseModel
 
 from driftguard.attribute import TABLE, item_properties, lookup
-from driftguard.attribute.paths import Key, overlaps, parse_path, render_key, render_path, type_matches
 from driftguard.models import (
+    KIND_MODELS,
     KINDS,
+    NOT_DIFFED,
     VM,
     Backing,
     Cluster,
-    Datastore,
     Device,
     DRSConfig,
     DrsRule,
-    DvSwitch,
-    Host,
     ManagedObject,
 )
+from driftguard.models.paths import Key, render
+from driftguard.models.patterns import glob_any
 
-MODELS: dict[str, type[ManagedObject]] = {
-    "vm": VM,
-    "cluster": Cluster,
-    "host": Host,
-    "dvswitch": DvSwitch,
-    "datastore": Datastore,
-}
-NOT_DRIFT = {"id", "kind", "unknowns", "name", "schema_version"}  # never diffed (driftguard/diff/engine.py)
+MODELS: dict[str, type[ManagedObject]] = dict(KIND_MODELS)
+NOT_DRIFT = {"id", "kind", *NOT_DIFFED}
 """Identity and bookkeeping fields the diff never reports as a modification (``name`` is a rename)."""
 
 
@@ -86,7 +80,7 @@ def test_whole_object_rules(kind: str, change: Literal["added", "removed", "rena
 def test_rule_is_consistent(rule: Any) -> None:
     wildcards = [s for s in rule.pattern if isinstance(s, Key) and s.value is None]
     assert len(wildcards) <= 1
-    assert render_path(rule.pattern) == rule.path, "patterns are written in canonical form"
+    assert render(rule.pattern) == rule.path, "patterns are written in canonical form"
     for template in rule.properties:
         if "{" in template:
             placeholder = template.split("{", 1)[1].split("}", 1)[0]
@@ -95,7 +89,7 @@ def test_rule_is_consistent(rule: Any) -> None:
     tasks = frozenset().union(*(s.tasks for s in rule.sources))
     named = rule.exact.union(*(types_ for _, types_ in rule.exact_by_value))
     for type_ in named:
-        assert type_matches(type_, events) or type_matches(type_, tasks), f"{type_} is exact but not a source"
+        assert glob_any(events, type_) or glob_any(tasks, type_), f"{type_} is exact but not a source"
 
 
 def test_rules_are_unique() -> None:
@@ -211,63 +205,3 @@ def test_item_properties(kind: str, path: str, objects: Any, expected: list[str]
     rule = lookup(kind, path, "modified")
     assert rule is not None
     assert item_properties(rule, path, objects) == expected
-
-
-# --- path helpers -----------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("path", "segments"),
-    [
-        ("cpu.count", ("cpu", "count")),
-        ('devices["CD/DVD drive 1"].backing.file_name', ("devices", Key("CD/DVD drive 1"), "backing", "file_name")),
-        ('ha.options["a\\"b]c"]', ("ha", "options", Key('a"b]c'))),
-        ("x['single']", ("x", Key("single"))),
-        ("x[12].y", ("x", Key(12), "y")),
-        ("x[*]", ("x", Key(None))),
-        ("x[bare key]", ("x", Key("bare key"))),
-        ("", ()),
-    ],
-)
-def test_parse_path(path: str, segments: tuple[Any, ...]) -> None:
-    assert parse_path(path) == segments
-
-
-@pytest.mark.parametrize("path", ['x["open', "x[open", "x['open]", 'x["a"b]'])
-def test_parse_path_rejects_unclosed_keys(path: str) -> None:
-    with pytest.raises(ValueError):
-        parse_path(path)
-
-
-@pytest.mark.parametrize(
-    ("a", "b", "expected"),
-    [
-        ("config.cpuAllocation", "config.cpuAllocation.limit", True),
-        ("config.hardware.device", "config.hardware.device[3002]", True),
-        ("config.hardware.device[3002]", "config.hardware.device[3002].backing", True),
-        ("config.hardware.device[30]", "config.hardware.device[3002]", False),
-        ("config.hardware.numCPU", "config.hardware.numCoresPerSocket", False),
-        ("name", "name", True),
-    ],
-)
-def test_overlaps(a: str, b: str, expected: bool) -> None:
-    assert overlaps(a, b) is expected
-    assert overlaps(b, a) is expected
-
-
-def test_type_patterns() -> None:
-    patterns = frozenset({"esx.audit.lockdownmode.*", "VmReconfiguredEvent"})
-    assert type_matches("esx.audit.lockdownmode.exceptions.changed", patterns)
-    assert type_matches("VmReconfiguredEvent", patterns)
-    assert not type_matches("VmReconfiguredEventEx", patterns)
-    assert not type_matches("esx.audit.ssh.enabled", patterns)
-
-
-@pytest.mark.parametrize("key", [3002, -1, "das.isolationaddress0", 'quote"d', "ünïcode", "vm-42", "12"])
-def test_normalize_and_attribute_render_keys_alike(key: int | str) -> None:
-    # normalize writes Event.changed_paths, attribute builds the paths to compare with; neither may import the
-    # other, so each has its own render_key and this keeps them in step
-    from driftguard.normalize.events import render_key as normalize_render_key
-
-    assert normalize_render_key(key) == render_key(key)
-    assert parse_path(f"x[{render_key(key)}]") == ("x", Key(key))

@@ -32,7 +32,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from driftguard.attribute.paths import overlaps, render_key, type_matches
 from driftguard.attribute.table import Rule, Scope, captured_key, lookup
 from driftguard.models import (
     KINDS,
@@ -51,6 +50,8 @@ from driftguard.models import (
     SnapshotObject,
     Task,
 )
+from driftguard.models.paths import overlaps, render_key
+from driftguard.models.patterns import glob_any
 
 _KIND_FIELD: dict[str, str] = {
     # object kind → the Event field that names an object of that kind
@@ -249,7 +250,7 @@ class _Window:
             e
             for field in _EVENT_FIELDS
             for e in self._events.get((field, task.entity), ())
-            if span[0] <= _utc(e.created) <= span[1] and type_matches(e.type, types)
+            if span[0] <= _utc(e.created) <= span[1] and glob_any(types, e.type)
         ]
         return max(during, key=lambda e: (_utc(e.created), e.key), default=None)
 
@@ -258,7 +259,7 @@ def _event_hit(event: Event, item: DriftItem, rule: Rule, own: bool, properties:
     """The event as a candidate, or None when it lists what it changed and this item is not among it."""
     if not own:
         return _Hit(event, "likely", own=False)
-    if type_matches(event.type, rule.exact_types(item.new)):
+    if glob_any(rule.exact_types(item.new), event.type):
         return _Hit(event, "exact", own=True)
     if rule.exact_field and isinstance(item.new, str) and getattr(event, rule.exact_field) == item.new:
         return _Hit(event, "exact", own=True)
@@ -281,7 +282,7 @@ def _hits(item: DriftItem, rule: Rule, objects: Objects, window: _Window) -> tup
         ids = _scope_ids(source.scope, item, key, objects)
         field = kind_field if own else _SCOPE_FIELD[source.scope]
         for event in window.events(field, ids):
-            if not type_matches(event.type, source.events):
+            if not glob_any(source.events, event.type):
                 continue
             about = getattr(event, kind_field) if kind_field else None
             if not own and about is not None and about != item.id:
@@ -292,8 +293,8 @@ def _hits(item: DriftItem, rule: Rule, objects: Objects, window: _Window) -> tup
             else:
                 hits.append(hit)
         for task in window.tasks(ids):
-            if type_matches(task.description_id, source.tasks):
-                exact = own and type_matches(task.description_id, rule.exact_types(item.new))
+            if glob_any(source.tasks, task.description_id):
+                exact = own and glob_any(rule.exact_types(item.new), task.description_id)
                 hits.append(_Hit(task, "exact" if exact else "likely", own, window.linked_event(task, event_types)))
     return [h for h in hits if h.chain not in excluded], len(excluded)
 

@@ -30,8 +30,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from driftguard.attribute.paths import Key, Segment, parse_path
 from driftguard.models import Change, Kind, Scalar
+from driftguard.models.paths import Key, Path, captured_keys, parse, prefix_matches
 
 Scope = Literal["self", "cluster", "host", "member_hosts", "portgroup"]
 """Where a source's events are posted, relative to the drifted object:
@@ -61,10 +61,10 @@ class Rule:
     exact: frozenset[str] = frozenset()
     exact_by_value: tuple[tuple[Scalar | None, frozenset[str]], ...] = ()
     exact_field: str | None = None
-    pattern: tuple[Segment, ...] = field(init=False, repr=False, compare=False)
+    pattern: Path = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "pattern", parse_path(self.path))
+        object.__setattr__(self, "pattern", parse(self.path))
 
     def exact_types(self, new: object) -> frozenset[str]:
         """Event types and task ids that name this change on the object, for the drift's new value."""
@@ -580,18 +580,6 @@ TABLE: tuple[Rule, ...] = (*_VM, *_CLUSTER, *_HOST, *_DVSWITCH, *_DATASTORE)
 """Every rule, in declaration order."""
 
 
-def _prefix_matches(pattern: tuple[Segment, ...], path: tuple[Segment, ...]) -> bool:
-    if len(pattern) > len(path):
-        return False
-    for want, got in zip(pattern, path, strict=False):
-        if isinstance(want, Key):
-            if not isinstance(got, Key) or (want.value is not None and want.value != got.value):
-                return False
-        elif want != got:
-            return False
-    return True
-
-
 def _specificity(rule: Rule) -> tuple[int, int]:
     literal_keys = sum(1 for s in rule.pattern if isinstance(s, Key) and s.value is not None)
     return len(rule.pattern), literal_keys
@@ -602,22 +590,19 @@ def lookup(kind: str, path: str, change: Change) -> Rule | None:
 
     A change of ``name`` is a rename whatever the diff calls it. Raises ``ValueError`` on a malformed path.
     """
-    segments = parse_path(path)
+    segments = parse(path)
     if change == "renamed" or segments == ("name",):
         return _WHOLE.get((kind, "renamed"))
     if not segments and change in ("added", "removed"):
         return _WHOLE.get((kind, change))
-    matches = [r for r in _BY_KIND.get(kind, ()) if r.pattern and _prefix_matches(r.pattern, segments)]
+    matches = [r for r in _BY_KIND.get(kind, ()) if r.pattern and prefix_matches(r.pattern, segments)]
     return max(matches, key=_specificity, default=None)
 
 
 def captured_key(rule: Rule, path: str) -> int | str | None:
     """The key the rule's ``[*]`` matched in ``path`` (``"CD/DVD drive 1"`` for ``devices[*]``), if any."""
-    segments = parse_path(path)
-    for want, got in zip(rule.pattern, segments, strict=False):
-        if isinstance(want, Key) and want.value is None and isinstance(got, Key):
-            return got.value
-    return None
+    keys = captured_keys(rule.pattern, parse(path))
+    return keys[0] if keys else None
 
 
 _BY_KIND: dict[str, list[Rule]] = {}

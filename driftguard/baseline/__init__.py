@@ -6,7 +6,7 @@ compliance drift, approval of history drift (:mod:`.evaluate`), ``pin`` (:mod:`.
 the api hands in file contents; ruamel.yaml is used only here (and for the policy stage's zone file).
 """
 
-from driftguard.baseline.evaluate import approve, compliance, ignored, observe, satisfies, selected, target
+from driftguard.baseline.evaluate import approve, compliance, observe, satisfies, selected, target
 from driftguard.baseline.format import BaselineFile, Expectation, Selector
 from driftguard.baseline.loader import (
     BASELINE_DIR,
@@ -20,6 +20,7 @@ from driftguard.baseline.loader import (
     parse_file,
     shipped_sources,
 )
+from driftguard.models.patterns import ignored  # api's old location of the one ignore matcher
 
 __all__ = [
     "BASELINE_DIR",

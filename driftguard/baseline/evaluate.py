@@ -16,13 +16,14 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from typing import Any
 
 from driftguard.baseline import paths
 from driftguard.baseline.format import Expectation, Globs, Selector
-from driftguard.baseline.loader import BaselineSet, Resolved, glob_match
+from driftguard.baseline.loader import BaselineSet, Resolved
 from driftguard.models import KINDS, DriftItem, Finding, Snapshot, SnapshotObject
+from driftguard.models.paths import matches
+from driftguard.models.patterns import ignored, name_any
 
 CATEGORY = "baseline"
 """Category of compliance drift items."""
@@ -37,7 +38,7 @@ def _globs(value: Globs | None) -> list[str] | None:
 def _any(text: str | None, patterns: list[str] | None) -> bool:
     if patterns is None:
         return True
-    return text is not None and any(fnmatchcase(text, p) for p in patterns)
+    return text is not None and name_any(patterns, text)
 
 
 def selects(selector: Selector, snapshot: Snapshot, obj: SnapshotObject) -> bool:
@@ -257,18 +258,6 @@ def sort_items(items: Iterable[DriftItem]) -> list[DriftItem]:
     return sorted(items, key=lambda i: (order.get(i.kind, 99), i.name, i.id, i.path, i.baseline or ""))
 
 
-def ignored(patterns: Sequence[str], kind: str, path: str) -> bool:
-    """Whether ``<kind>:<path>`` is hidden by the ignore patterns (last match wins; ``!`` re-includes)."""
-    verdict = False
-    for pattern in patterns:
-        body = pattern.strip()
-        negated = body.startswith("!")
-        kind_glob, _, path_glob = body.removeprefix("!").partition(":")
-        if glob_match(kind_glob, kind) and glob_match(path_glob, path):
-            verdict = not negated
-    return verdict
-
-
 def approve(
     items: Sequence[DriftItem],
     snapshot: Snapshot,
@@ -324,16 +313,8 @@ def _approving(item: DriftItem, candidates: Iterable[Resolved]) -> Resolved | No
     return min(matching, key=lambda r: (min(_SPECIFICITY[k] for k in r.expectation.checks()), r.shipped))
 
 
-def _path_matches(segments: list[paths.Segment], path: str) -> bool:
+def _path_matches(segments: paths.Path, path: str) -> bool:
     try:
-        concrete = paths.parse(path)
+        return matches(segments, paths.parse(path))
     except paths.PathError:
         return False
-    if len(concrete) != len(segments):
-        return False
-    for want, have in zip(segments, concrete, strict=True):
-        if want.keyed != have.keyed:
-            return False
-        if not (want.keyed and want.value == paths.WILDCARD) and want.value != have.value:
-            return False
-    return True

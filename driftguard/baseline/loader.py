@@ -21,7 +21,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from driftguard.baseline import paths
 from driftguard.baseline.format import CHECKS, BaselineFile, Expectation
-from driftguard.models import KINDS
+from driftguard.models.patterns import ignore_pattern_problem
 from driftguard.models.plan import BaselineIssue
 
 BASELINE_DIR = "baselines"
@@ -216,9 +216,6 @@ def _msg(err: Any) -> str:
     return str(err["msg"]).removeprefix("Value error, ")
 
 
-_KIND_GLOB_CHARS = re.compile(r"[*?\[]")
-
-
 def _semantic_issues(parsed: Parsed) -> list[BaselineIssue]:
     """What the schema cannot say: paths and value types against the canonical model, one check per
     expectation, regexes that compile, unique ids, ignore patterns that can match."""
@@ -317,23 +314,6 @@ def _type_text(annotation: Any) -> str:
     names = sorted(t.__name__ for t in paths.leaf_types(annotation))
     mapping = {"str": "a string", "int": "an integer", "float": "a number", "bool": "a boolean (true/false)"}
     return " or ".join(mapping.get(n, n) for n in names) or str(annotation)
-
-
-def ignore_pattern_problem(pattern: str) -> str | None:
-    """Why an ignore pattern cannot work (same form as ``.driftguardignore``), or None."""
-    body = pattern.strip().removeprefix("!")
-    kind, sep, _ = body.partition(":")
-    if not sep:
-        return f"ignore pattern {pattern!r} needs the form <kind>:<path glob>, e.g. host:ha_state"
-    if not any(glob_match(kind, k) for k in KINDS):
-        return f"ignore pattern {pattern!r}: unknown kind {kind!r} (one of {', '.join(KINDS)} or *)"
-    return None
-
-
-def glob_match(pattern: str, text: str) -> bool:
-    """``*`` matches any run of characters (brackets and dots included); everything else is literal, as in the
-    ignore patterns of ``driftguard diff``."""
-    return re.fullmatch(".*".join(re.escape(p) for p in pattern.split("*")), text, re.DOTALL) is not None
 
 
 # -- the set --------------------------------------------------------------------------------------------------

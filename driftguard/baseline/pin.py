@@ -17,8 +17,9 @@ from ruamel.yaml import YAML
 from driftguard.baseline import paths
 from driftguard.baseline.evaluate import selected
 from driftguard.baseline.format import Selector
-from driftguard.baseline.loader import BaselineError, glob_match, parse_file
-from driftguard.models import Severity, Snapshot
+from driftguard.baseline.loader import BaselineError, parse_file
+from driftguard.models import KIND_MODELS, Severity, Snapshot
+from driftguard.models.patterns import glob_match
 
 
 def _slug(text: str) -> str:
@@ -35,7 +36,7 @@ def pin(
     severity: Severity = "medium",
 ) -> str:
     """YAML text of a baseline expecting the values the selected objects have now."""
-    model = paths.KIND_MODELS[selector.kind]
+    model = KIND_MODELS[selector.kind]
     values: dict[str, list[tuple[str, str, Any]]] = {}
     for snapshot in snapshots:
         vcenter = snapshot.manifest.vcenter.name

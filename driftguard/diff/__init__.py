@@ -7,12 +7,11 @@ from driftguard.diff.categories import CATEGORY_RULES, FALLBACK, CategoryRule, c
 from driftguard.diff.engine import diff_snapshots, render_path, same_content
 from driftguard.diff.ignore import (
     DEFAULT_IGNORES,
-    IgnorePatternError,
     IgnoreTable,
     check_pattern,
     load_ignore_file,
 )
-from driftguard.diff.patterns import glob_match
+from driftguard.models.patterns import IgnorePatternError, glob_match  # re-exports for callers of the old location
 
 __all__ = [
     "CATEGORY_RULES",

@@ -1,6 +1,6 @@
 """Category and severity of a drift item: one table, the most specific matching row wins.
 
-A row matches when its kind is the item's kind (or ``*``), its path glob (see :mod:`driftguard.diff.patterns`)
+A row matches when its kind is the item's kind (or ``*``), its path glob (see :mod:`driftguard.models.patterns`)
 matches the item's readable path, and its ``change`` (when set) is the item's change. Specificity is the number
 of literal characters of the path glob, then a named kind over ``*``, then a row with ``change`` over one
 without; ties go to the earlier row. Nothing matching gives :data:`FALLBACK`.
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from driftguard.diff.patterns import glob_match, specificity
 from driftguard.models import Change, Severity
+from driftguard.models.patterns import glob_match, specificity
 
 
 @dataclass(frozen=True)

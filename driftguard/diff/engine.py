@@ -27,9 +27,9 @@ from pydantic import BaseModel
 
 from driftguard.diff.categories import categorize
 from driftguard.diff.ignore import IgnoreTable
-from driftguard.models import KINDS, Change, DriftItem, Kind, Snapshot, SnapshotObject
+from driftguard.models import KINDS, NOT_DIFFED, Change, DriftItem, Kind, Snapshot, SnapshotObject
+from driftguard.models.paths import Key, render, under_any
 
-_NOT_DIFFED = ("name", "unknowns", "schema_version")  # schema upgrades are migrations, not drift
 _KIND_ORDER: dict[str, int] = {kind: index for index, kind in enumerate(KINDS)}
 _MISSING = object()
 
@@ -80,10 +80,10 @@ def _object_drift(
     if old is None or new is None or same_content(old, new):
         return
     unknowns = [*old.unknowns, *new.unknowns]
-    if old.name != new.name and not _unknown("name", unknowns):
+    if old.name != new.name and not under_any("name", unknowns):
         yield _item(vcenter, kind, new, "renamed", "name", old.name, new.name)
     for change, path, before, after in _changes(old, new):
-        if not _unknown(path, unknowns):
+        if not under_any(path, unknowns):
             yield _item(vcenter, kind, new, change, path, before, after)
 
 
@@ -111,8 +111,8 @@ def _compact(model: BaseModel) -> str:
 
 def _changes(old: BaseModel, new: BaseModel) -> Iterator[tuple[Change, str, Any, Any]]:
     """(change, readable path, old JSON value, new JSON value) for everything but name and unknowns."""
-    before = old.model_dump(mode="json", exclude=set(_NOT_DIFFED))
-    after = new.model_dump(mode="json", exclude=set(_NOT_DIFFED))
+    before = old.model_dump(mode="json", exclude=set(NOT_DIFFED))
+    after = new.model_dump(mode="json", exclude=set(NOT_DIFFED))
     # threshold_to_diff_deeper=0: always report dict keys, never a whole dict as changed because few keys match.
     result = DeepDiff(before, after, view="tree", verbose_level=2, threshold_to_diff_deeper=0)
     seen: set[str] = set()
@@ -153,22 +153,13 @@ def _child(node: Any, element: Any) -> Any:
 
 def render_path(elements: Iterable[Any], roots: Iterable[Any]) -> str:
     """A readable path for DeepDiff path elements, walking the models to tell attributes from dict keys."""
-    text = ""
+    segments: list[str | Key] = []
     nodes = list(roots)
     for element in elements:
         ref = next((node for node in nodes if isinstance(node, BaseModel | dict)), None)
         if isinstance(ref, BaseModel) and isinstance(element, str) and element in type(ref).model_fields:
-            text += f".{element}" if text else element
-        elif isinstance(element, int):
-            text += f"[{element}]"
+            segments.append(element)
         else:
-            text += f"[{json.dumps(element, ensure_ascii=False)}]"
+            segments.append(Key(element))
         nodes = [_child(node, element) for node in nodes]
-    return text
-
-
-def _unknown(path: str, unknowns: Iterable[str]) -> bool:
-    """Whether ``path`` is, or is under, one of the unknown paths."""
-    return any(
-        unknown == "" or path == unknown or path.startswith((unknown + ".", unknown + "[")) for unknown in unknowns
-    )
+    return render(segments)

@@ -1,6 +1,6 @@
 """The volatile-field ignore table: drift that is not worth reporting.
 
-A pattern is ``<kind>:<path>``, both globs (``*`` matches anything; see :mod:`driftguard.diff.patterns`),
+A pattern is ``<kind>:<path>``, both globs (``*`` matches anything; see ``docs/patterns.md``),
 matched against each drift item's kind and readable path: ``host:ha_state``, ``vm:devices["CD/DVD*"].connected``,
 ``*:snapshots*``. An item of a whole added/removed object has the empty path, so ``vm:`` (or ``vm:*``) ignores
 every VM change. A pattern starting with ``!`` re-includes what an earlier pattern ignored; the last matching
@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from driftguard.diff.patterns import glob_match
-from driftguard.models import KINDS
+from driftguard.models.patterns import IgnorePatternError, check_ignore_pattern, ignored
 
 DEFAULT_IGNORES: tuple[str, ...] = (
     # HA election state (master / connectedToMaster / election ...): it moves whenever FDM re-elects a master,
@@ -27,20 +26,8 @@ DEFAULT_IGNORES: tuple[str, ...] = (
 )
 
 
-class IgnorePatternError(ValueError):
-    """An ignore pattern that cannot match anything; the message names the line for file input."""
-
-
-def check_pattern(pattern: str) -> str:
-    """``pattern`` stripped, or :class:`IgnorePatternError` when its kind part matches no kind."""
-    text = pattern.strip()
-    body = text[1:] if text.startswith("!") else text
-    kind, sep, _path = body.partition(":")
-    if not sep:
-        raise IgnorePatternError(f"ignore pattern {text!r} needs the form <kind>:<path>, e.g. host:ha_state")
-    if not any(glob_match(kind, candidate) for candidate in KINDS):
-        raise IgnorePatternError(f"ignore pattern {text!r}: unknown kind {kind!r} (one of {', '.join(KINDS)} or *)")
-    return text
+check_pattern = check_ignore_pattern
+"""The name ``api`` imports (``driftguard.models.patterns.check_ignore_pattern``)."""
 
 
 def load_ignore_file(text: str) -> list[str]:
@@ -54,7 +41,7 @@ def load_ignore_file(text: str) -> list[str]:
         if not stripped or stripped.startswith("#"):
             continue
         try:
-            patterns.append(check_pattern(stripped))
+            patterns.append(check_ignore_pattern(stripped))
         except IgnorePatternError as exc:
             raise IgnorePatternError(f"line {number}: {exc}") from None
     return patterns
@@ -64,16 +51,8 @@ class IgnoreTable:
     """Compiled ignore patterns: :data:`DEFAULT_IGNORES` first, then the user's, last match wins."""
 
     def __init__(self, extra: Iterable[str] = (), *, defaults: Sequence[str] = DEFAULT_IGNORES) -> None:
-        self.patterns: tuple[str, ...] = tuple(check_pattern(p) for p in (*defaults, *extra))
-        self._rules: list[tuple[bool, str, str]] = []
-        for pattern in self.patterns:
-            kind, _, path = pattern.removeprefix("!").partition(":")
-            self._rules.append((pattern.startswith("!"), kind, path))
+        self.patterns: tuple[str, ...] = tuple(check_ignore_pattern(p) for p in (*defaults, *extra))
 
     def ignored(self, kind: str, path: str) -> bool:
         """Whether the item ``<kind>:<path>`` is ignored (kind and path globs are matched separately)."""
-        verdict = False
-        for negated, kind_glob, path_glob in self._rules:
-            if glob_match(kind_glob, kind) and glob_match(path_glob, path):
-                verdict = not negated
-        return verdict
+        return ignored(self.patterns, kind, path)

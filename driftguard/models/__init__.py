@@ -50,13 +50,26 @@ from driftguard.models.host import (
 )
 from driftguard.models.inventory import Datastore, DvPortgroup, DvSwitch, Vlan
 from driftguard.models.network import NetworkPolicy, SecurityPolicy, ShapingPolicy, TeamingPolicy
-from driftguard.models.snapshot import KINDS, Kind, Manifest, Snapshot, SnapshotObject, VCenterInfo
+from driftguard.models.snapshot import (
+    IDENTITY_FIELDS,
+    KIND_MODELS,
+    KINDS,
+    NOT_DIFFED,
+    Kind,
+    Manifest,
+    Snapshot,
+    SnapshotObject,
+    VCenterInfo,
+)
 from driftguard.models.vm import VM, Backing, CpuIdMask, Device, Memory, SnapshotNode
 from driftguard.models.vm import Cpu as VmCpu
 
 __all__ = [
     "EVIDENCE_SCHEMA",
+    "IDENTITY_FIELDS",
     "KINDS",
+    "KIND_MODELS",
+    "NOT_DIFFED",
     "SCHEMA_VERSION",
     "SEVERITIES",
     "VM",

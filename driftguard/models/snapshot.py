@@ -17,6 +17,22 @@ KINDS: tuple[Kind, ...] = ("cluster", "host", "vm", "dvswitch", "datastore")
 
 SnapshotObject = Cluster | Host | VM | DvSwitch | Datastore
 
+KIND_MODELS: dict[Kind, type[SnapshotObject]] = {
+    "cluster": Cluster,
+    "host": Host,
+    "vm": VM,
+    "dvswitch": DvSwitch,
+    "datastore": Datastore,
+}
+"""The model class of each kind."""
+
+NOT_DIFFED: tuple[str, ...] = ("name", "unknowns", "schema_version")
+"""Top-level object fields history drift never compares field by field: a new ``name`` is one ``renamed`` item,
+``unknowns`` say what could not be read (never a change), and a schema upgrade is a migration, not drift."""
+
+IDENTITY_FIELDS: tuple[str, ...] = ("id", "kind", "unknowns", "schema_version")
+"""Top-level fields that identify an object or describe its file: no baseline expectation can ask for them."""
+
 
 class VCenterInfo(Model):
     """The vCenter a snapshot was taken from. ``url`` never carries credentials."""

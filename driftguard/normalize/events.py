@@ -12,12 +12,12 @@ rendered the same way, because attribution compares them as strings: an integer 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from driftguard.models import ConfigChanges, Event, History, Task
+from driftguard.models.paths import render_key
 
 Raw = Mapping[str, Any]
 _T = TypeVar("_T")
@@ -104,11 +104,6 @@ def _text(value: Any) -> str | None:
 def _chain(value: Any) -> int | None:
     # vCenter chain ids are positive; vcsim leaves TaskInfo.eventChainId at 0, which means "not linked".
     return int(value) if value else None
-
-
-def render_key(key: int | str) -> str:
-    """A collection key as it appears inside ``[...]`` in a property path."""
-    return str(key) if isinstance(key, int) else json.dumps(key, ensure_ascii=False)
 
 
 # --- configSpec → property paths --------------------------------------------------------------------------------
