@@ -513,7 +513,7 @@ def test_attribution(name: str) -> None:
 def test_best_candidate_fields_are_copied() -> None:
     result = run(CASES["exact-from-changed-paths"])
     assert result.user == ALICE
-    assert result.time == "2026-11-28T07:00:00+00:00"
+    assert result.model_dump(mode="json")["time"] == "2026-11-28T07:00:00+00:00"  # the diff/v1 JSON form
     assert result.event_type == "VmReconfiguredEvent"
     assert result.candidates[0].source == "event"
 
@@ -586,7 +586,7 @@ def test_naive_window_and_event_times_are_utc() -> None:
         window=(T0.replace(tzinfo=None), T1.replace(tzinfo=None)),
     )
     assert result.attribution is not None and result.attribution.confidence == "exact"
-    assert result.attribution.time == "2026-11-28T03:00:00+00:00"
+    assert result.attribution.model_dump(mode="json")["time"] == "2026-11-28T03:00:00+00:00"
 
 
 def test_partial_task_history_caveat_only_where_tasks_may_be_the_only_record() -> None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from driftguard.attribute.table import Rule, Scope, captured_key, lookup
 from driftguard.models import (
@@ -52,6 +52,7 @@ from driftguard.models import (
 )
 from driftguard.models.paths import overlaps, render_key
 from driftguard.models.patterns import glob_any
+from driftguard.models.times import iso, utc
 
 _KIND_FIELD: dict[str, str] = {
     # object kind → the Event field that names an object of that kind
@@ -69,14 +70,6 @@ _SCOPE_WORDS: dict[Scope, str] = {
     "member_hosts": "its hosts",
     "portgroup": "the portgroup",
 }
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _iso(moment: datetime) -> str:
-    return _utc(moment).isoformat()
 
 
 # --- resolving the item's vSphere properties and scope objects --------------------------------------------------
@@ -171,7 +164,7 @@ class _Hit:
     @property
     def time(self) -> datetime:
         if isinstance(self.record, Event):
-            return _utc(self.record.created)
+            return utc(self.record.created)
         span = _task_span(self.record)
         if span is None:  # never: tasks without a time are not in the window
             raise ValueError(f"task {self.record.key} has no time")
@@ -204,7 +197,7 @@ def _task_span(task: Task) -> tuple[datetime, datetime] | None:
     """When the task was queued (else started, else completed) and completed (else started, else queued)."""
     first = task.queued or task.started or task.completed
     last = task.completed or task.started or task.queued
-    return (_utc(first), _utc(last)) if first is not None and last is not None else None
+    return (utc(first), utc(last)) if first is not None and last is not None else None
 
 
 _EVENT_FIELDS = ("vm", "host", "cluster", "dvs", "datastore", "network")
@@ -217,7 +210,7 @@ class _Window:
         self.history, self.t0, self.t1 = history, t0, t1
         self._events: dict[tuple[str, str], list[Event]] = {}
         for event in history.events:
-            if t0 < _utc(event.created) <= t1:
+            if t0 < utc(event.created) <= t1:
                 for field in _EVENT_FIELDS:
                     if value := getattr(event, field):
                         self._events.setdefault((field, value), []).append(event)
@@ -250,9 +243,9 @@ class _Window:
             e
             for field in _EVENT_FIELDS
             for e in self._events.get((field, task.entity), ())
-            if span[0] <= _utc(e.created) <= span[1] and glob_any(types, e.type)
+            if span[0] <= utc(e.created) <= span[1] and glob_any(types, e.type)
         ]
-        return max(during, key=lambda e: (_utc(e.created), e.key), default=None)
+        return max(during, key=lambda e: (utc(e.created), e.key), default=None)
 
 
 def _event_hit(event: Event, item: DriftItem, rule: Rule, own: bool, properties: list[str]) -> _Hit | None:
@@ -328,7 +321,7 @@ def _candidate(best: _Hit, members: list[_Hit]) -> Candidate:
             source="event",
             confidence=best.confidence,
             user=record.user or (users[0] if users else None),
-            time=_iso(record.created),
+            time=record.created,
             event_type=record.type,
             event_key=record.key,
             chain_id=record.chain_id,
@@ -338,7 +331,7 @@ def _candidate(best: _Hit, members: list[_Hit]) -> Candidate:
         source="task",
         confidence=best.confidence,
         user=users[0] if users else None,
-        time=_iso(best.time),
+        time=best.time,
         event_type=record.description_id,
         event_key=record.key,
         chain_id=record.chain_id,
@@ -355,10 +348,10 @@ def coverage_gap(history: History, t0: datetime, t1: datetime) -> str | None:
         # collect marks a window whose start predates the retained events (purged) as incomplete
         detail = "; ".join(history.notes)
         return "event history is incomplete" + (f": {detail}" if detail else "")
-    if history.begin is not None and _utc(history.begin) > t0:
-        return f"event history was read from {_iso(history.begin)}, after the window start {_iso(t0)}"
-    if history.end is not None and _utc(history.end) < t1:
-        return f"event history was read up to {_iso(history.end)}, before the window end {_iso(t1)}"
+    if history.begin is not None and utc(history.begin) > t0:
+        return f"event history was read from {iso(history.begin)}, after the window start {iso(t0)}"
+    if history.end is not None and utc(history.end) < t1:
+        return f"event history was read up to {iso(history.end)}, before the window end {iso(t1)}"
     return None
 
 
@@ -395,7 +388,7 @@ def _attribute_item(item: DriftItem, objects: Objects, window: _Window) -> Attri
         return Attribution(status="unknown", reason=gap)
     parents = [_SCOPE_WORDS[s.scope] for s in rule.sources if s.scope != "self"]
     where = f"{item.kind} {item.id}" + (f" or {', '.join(dict.fromkeys(parents))}" if parents else "")
-    reason = f"no event or task in ({_iso(window.t0)}, {_iso(window.t1)}] on {where} can explain {_subject(item)}"
+    reason = f"no event or task in ({iso(window.t0)}, {iso(window.t1)}] on {where} can explain {_subject(item)}"
     if excluded:
         reason += f"; {excluded} operation(s) on it in the window name other properties only"
     if not window.history.tasks_complete and not any(source.always_posts_event for source in rule.sources):
@@ -424,7 +417,7 @@ def attribute(
     ``old``/``new`` are the snapshots at T0 and T1: they resolve device labels to device keys, and find the
     parents (cluster, host) whose events can explain a change. Pure and deterministic.
     """
-    scoped = _Window(history, _utc(window[0]), _utc(window[1]))
+    scoped = _Window(history, utc(window[0]), utc(window[1]))
     return [
         item.model_copy(update={"attribution": _attribute_item(item, (_object(old, item), _object(new, item)), scoped)})
         for item in items

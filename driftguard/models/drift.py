@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from driftguard.models.base import Model
+from driftguard.models.times import UtcTime
 
 Change = Literal["added", "removed", "modified", "renamed"]
 Severity = Literal["info", "low", "medium", "high", "critical"]
@@ -21,7 +22,7 @@ class Candidate(Model):
     source: Literal["event", "task"] = "event"
     confidence: Confidence
     user: str | None = None
-    time: str | None = None
+    time: UtcTime | None = None
     event_type: str
     """Event class name / ``eventTypeId``, or the task's ``descriptionId``."""
     event_key: int | str | None = None
@@ -35,7 +36,7 @@ class Attribution(Model):
     status: AttributionStatus
     confidence: Confidence | None = None
     user: str | None = None
-    time: str | None = None
+    time: UtcTime | None = None
     event_type: str | None = None
     event_key: int | str | None = None
     chain_id: int | None = None

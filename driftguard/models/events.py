@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from driftguard.models.base import Model
+from driftguard.models.times import UtcTime
 
 
 class ConfigChanges(Model):
@@ -21,7 +20,7 @@ class Event(Model):
     key: int
     chain_id: int | None = None
     type: str
-    created: datetime
+    created: UtcTime
     user: str | None = None
     message: str | None = None
     datacenter: str | None = None
@@ -48,9 +47,9 @@ class Task(Model):
     """Entity id."""
     entity_name: str | None = None
     state: str | None = None
-    queued: datetime | None = None
-    started: datetime | None = None
-    completed: datetime | None = None
+    queued: UtcTime | None = None
+    started: UtcTime | None = None
+    completed: UtcTime | None = None
     user: str | None = None
     chain_id: int | None = None
     error: str | None = None
@@ -59,8 +58,8 @@ class Task(Model):
 class History(Model):
     """Events and tasks for a time window, and whether the window is fully covered."""
 
-    begin: datetime | None = None
-    end: datetime | None = None
+    begin: UtcTime | None = None
+    end: UtcTime | None = None
     events: list[Event] = []
     tasks: list[Task] = []
     complete: bool = True

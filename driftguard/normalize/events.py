@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from driftguard.models import ConfigChanges, Event, History, Task
 from driftguard.models.paths import render_key
+from driftguard.models.times import utc
 
 Raw = Mapping[str, Any]
 _T = TypeVar("_T")
@@ -92,9 +93,7 @@ def parse_time(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     else:
         raise ValueError(f"not a time: {value!r}")
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return utc(parsed)
 
 
 def _text(value: Any) -> str | None:

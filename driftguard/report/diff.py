@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from rich.console import Console
@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from driftguard.models import Attribution, DiffReport, DriftItem
+from driftguard.models.times import display, iso
 from driftguard.report._util import md_escape, short
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
@@ -30,7 +31,8 @@ def who(attribution: Attribution | None) -> str:
         return f"{attribution.status}{reason}"
     key = f" #{attribution.event_key}" if attribution.event_key is not None else ""
     event = f"{attribution.event_type}{key}, {attribution.confidence}"
-    return f"{attribution.user or '?'} at {attribution.time or '?'} ({event})"
+    at = iso(attribution.time) if attribution.time else "?"
+    return f"{attribution.user or '?'} at {at} ({event})"
 
 
 def _endpoints(report: DiffReport) -> str:
@@ -52,15 +54,9 @@ def summary_line(report: DiffReport) -> str:
     )
 
 
-def when(time: str | None) -> str:
+def when(time: datetime | str | None) -> str:
     """ISO 8601 → "2026-11-29 02:17:54Z" for tables (full precision stays in JSON)."""
-    if not time:
-        return "-"
-    try:
-        parsed = datetime.fromisoformat(time).astimezone(UTC)
-    except ValueError:
-        return time
-    return parsed.strftime("%Y-%m-%d %H:%M:%SZ")
+    return display(time)
 
 
 def diff_text(report: DiffReport, console: Console) -> None:

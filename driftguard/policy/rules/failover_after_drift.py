@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from fnmatch import fnmatchcase
 
 from driftguard.models import DriftItem, Event, Finding, Snapshot
+from driftguard.models.patterns import glob_any
+from driftguard.models.times import iso
 from driftguard.policy.base import Rule, RuleParams
 from driftguard.policy.context import RuleContext
 
@@ -21,26 +21,13 @@ class FailoverAfterDriftParams(RuleParams):
         "com.vmware.vc.HA.DasHostFailedEvent",
         "com.vmware.vc.HA.DasHostIsolatedEvent",
     ]
-    """Event types (globs) that record a host failure, isolation or an HA restart."""
-
-
-def _time(item: DriftItem) -> datetime | None:
-    text = item.attribution.time if item.attribution else None
-    try:
-        parsed = datetime.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-    return _aware(parsed) if parsed else None
+    """Event types (identifier globs, docs/patterns.md) that record a host failure, isolation or an HA restart."""
 
 
 def _who(item: DriftItem) -> str:
     if item.attribution is None:
         return "unknown"
     return item.attribution.user or item.attribution.status
-
-
-def _aware(when: datetime) -> datetime:
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 class FailoverAfterDrift(Rule):
@@ -73,7 +60,7 @@ class FailoverAfterDrift(Rule):
         if context.history is None:
             return
         for event in sorted(context.history.events, key=lambda e: (e.created, e.key)):
-            if not any(fnmatchcase(event.type, p) for p in params.failure_events):
+            if not glob_any(params.failure_events, event.type):
                 continue
             kind, obj_id, name = self._subject(snapshot, event)
             if obj_id is None:
@@ -88,13 +75,13 @@ class FailoverAfterDrift(Rule):
                 kind,
                 obj_id,
                 name,
-                f"{event.type} on {name} at {event.created.isoformat()}{tail}",
+                f"{event.type} on {name} at {iso(event.created)}{tail}",
                 path=f"events[{event.key}]",
                 evidence={
                     "event": {
                         "key": event.key,
                         "type": event.type,
-                        "time": event.created.isoformat(),
+                        "time": iso(event.created),
                         "message": event.message,
                     },
                     "preceding_drift": [
@@ -136,7 +123,7 @@ class FailoverAfterDrift(Rule):
             # A change the failure itself explains (VMs moved by the restart) did not precede it.
             if item.id not in scope or (item.attribution and str(item.attribution.event_key) == str(event.key)):
                 continue
-            when = _time(item)
-            if when is None or when <= _aware(event.created):
+            when = item.attribution.time if item.attribution else None
+            if when is None or when <= event.created:
                 out.append(item)
         return out

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from driftguard.models import Event, Finding, Snapshot
+from driftguard.models.times import iso
 from driftguard.policy.base import Rule, RuleParams
 from driftguard.policy.context import RuleContext
 
@@ -69,12 +70,12 @@ class MigrationChurn(Rule):
                 vm_id,
                 name,
                 f"{name} was migrated {worst} times within {params.window_hours:g} h "
-                f"({first.created.isoformat()} to {last.created.isoformat()}), more than {params.max_migrations}",
+                f"({iso(first.created)} to {iso(last.created)}), more than {params.max_migrations}",
                 path="host",
                 evidence={
                     "migrations": worst,
-                    "from": first.created.isoformat(),
-                    "to": last.created.isoformat(),
+                    "from": iso(first.created),
+                    "to": iso(last.created),
                     "events": [e.key for e in events[best_span[0] : best_span[1] + 1]],
                     "users": sorted({e.user for e in events if e.user}),
                 },

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from difflib import SequenceMatcher
-from fnmatch import fnmatchcase
 
 from driftguard.models import Cluster, Finding, Host, Snapshot
+from driftguard.models.patterns import name_any
 from driftguard.policy.base import Rule, RuleParams, join_names
 from driftguard.policy.context import RuleContext
 
@@ -58,7 +58,7 @@ class PortgroupLabels(Rule):
         self, snapshot: Snapshot, cluster: Cluster, hosts: list[Host], params: PortgroupLabelsParams
     ) -> Iterator[Finding]:
         labels = sorted({pg for h in hosts for pg in h.network.portgroups})
-        labels = [lb for lb in labels if not any(fnmatchcase(lb, p) for p in params.ignore)]
+        labels = [lb for lb in labels if not name_any(params.ignore, lb)]
         for label in labels:
             having = [h for h in hosts if label in h.network.portgroups]
             missing = [h for h in hosts if label not in h.network.portgroups]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from fnmatch import fnmatchcase
 
 from driftguard.models import Finding, SecurityPolicy, Snapshot
+from driftguard.models.patterns import name_any
 from driftguard.policy.base import Rule, RuleParams
 from driftguard.policy.context import RuleContext
 
@@ -63,7 +63,7 @@ class PortgroupSecurity(Rule):
     def check(self, snapshot: Snapshot, context: RuleContext, params: PortgroupSecurityParams) -> Iterator[Finding]:
         for host in sorted(snapshot.hosts.values(), key=lambda h: h.name):
             for name, pg in sorted(host.network.portgroups.items()):
-                if any(fnmatchcase(name, p) for p in params.ignore):
+                if name_any(params.ignore, name):
                     continue
                 accepted = _accepted(pg.effective_security, params)
                 if accepted:
@@ -76,7 +76,7 @@ class PortgroupSecurity(Rule):
                     )
         for dvs in sorted(snapshot.dvswitches.values(), key=lambda d: d.name):
             for name, dpg in sorted(dvs.portgroups.items()):
-                if dpg.uplink or any(fnmatchcase(name, p) for p in params.ignore):
+                if dpg.uplink or name_any(params.ignore, name):
                     continue
                 accepted = _accepted(_merge(dpg.policy.security, dvs.policy.security), params)
                 if accepted:

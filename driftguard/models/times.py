@@ -1,0 +1,47 @@
+"""Times: every model time is an aware UTC ``datetime``, written to JSON one way.
+
+The JSON form is :func:`iso` — ``datetime.isoformat`` in UTC (``2026-11-29T02:17:54+00:00``, microseconds only
+when there are some), the format the ``driftguard.diff/v1`` contract has always carried. A naive time (the
+simulator's, or a hand-written file's) is taken to be UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, PlainSerializer
+
+
+def utc(moment: datetime) -> datetime:
+    """``moment`` as an aware UTC time (a naive time is taken to be UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """The one text form of a time: ISO 8601 in UTC with a ``+00:00`` offset."""
+    return utc(moment).isoformat()
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 text (``Z`` or an offset; none means UTC) as an aware UTC time; ``ValueError`` otherwise."""
+    return utc(datetime.fromisoformat(text))
+
+
+def display(moment: datetime | str | None) -> str:
+    """A time for tables: ``2026-11-29 02:17:54Z`` (full precision stays in JSON); ``-`` for none, and a text
+    that is not a time unchanged."""
+    if moment is None or moment == "":
+        return "-"
+    if isinstance(moment, str):
+        try:
+            parsed = parse_time(moment)
+        except ValueError:
+            return moment
+    else:
+        parsed = moment
+    return utc(parsed).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+UtcTime = Annotated[datetime, AfterValidator(utc), PlainSerializer(iso, return_type=str, when_used="json")]
+"""The type of every time field of the models: validated to aware UTC, serialised by :func:`iso`."""
