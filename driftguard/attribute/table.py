@@ -585,7 +585,7 @@ def _specificity(rule: Rule) -> tuple[int, int]:
     return len(rule.pattern), literal_keys
 
 
-def lookup(kind: str, path: str, change: Change) -> Rule | None:
+def lookup(kind: Kind, path: str, change: Change) -> Rule | None:
     """The rule for one drift item: whole-object rules by change, anything else by the longest matching pattern.
 
     A change of ``name`` is a rename whatever the diff calls it. Raises ``ValueError`` on a malformed path.

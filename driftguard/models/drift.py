@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from driftguard.models.base import Model
+from driftguard.models.snapshot import Kind
 from driftguard.models.times import UtcTime
 
 Change = Literal["added", "removed", "modified", "renamed"]
@@ -49,7 +50,7 @@ class DriftItem(Model):
     """One difference on one path of one object."""
 
     vcenter: str
-    kind: str
+    kind: Kind
     id: str
     name: str
     change: Change

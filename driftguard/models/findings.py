@@ -10,6 +10,7 @@ from pydantic import Field, computed_field, model_validator
 
 from driftguard.models.base import Model
 from driftguard.models.drift import DriftItem, Endpoint, Severity
+from driftguard.models.snapshot import Kind
 
 
 class Finding(Model):
@@ -23,7 +24,7 @@ class Finding(Model):
     message: str
     """One sentence for people: "web01 cannot vMotion: CD-ROM connected to host device; serial port on /dev/ttyS0"."""
     vcenter: str
-    kind: str
+    kind: Kind
     id: str
     """Object id (moref) the finding is about."""
     name: str

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from driftguard.models.base import Model
 from driftguard.models.drift import DriftItem, Endpoint, Severity
+from driftguard.models.snapshot import Kind
 
 
 class BaselineIssue(Model):
@@ -41,7 +42,7 @@ class PlanObject(Model):
     """One selected object of a changed expectation: what it has and what the expectation asks."""
 
     vcenter: str
-    kind: str
+    kind: Kind
     id: str
     name: str
     path: str
@@ -57,7 +58,7 @@ class PlanGroup(Model):
     """Selected objects with the same path, observed value and target: "x 10.0.0.1 → 10.0.0.2 on 14 clusters"."""
 
     path: str
-    kind: str
+    kind: Kind
     observed: Any = None
     target: Any = None
     compliant: bool
@@ -71,7 +72,7 @@ class PlannedExpectation(Model):
     baseline: str
     id: str
     change: Literal["added", "modified"]
-    kind: str
+    kind: Kind
     path: str
     expected: dict[str, Any]
     severity: Severity

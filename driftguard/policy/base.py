@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from driftguard.models import Finding, Severity, Snapshot, SnapshotObject
+from driftguard.models import Finding, Kind, Severity, Snapshot, SnapshotObject
 
 if TYPE_CHECKING:
     from driftguard.policy.context import RuleContext
@@ -129,7 +129,7 @@ class Rule(ABC):
     def finding_on(
         self,
         snapshot: Snapshot,
-        kind: str,
+        kind: Kind,
         object_id: str,
         name: str,
         message: str,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from driftguard.models import DriftItem, Event, Finding, Snapshot
+from driftguard.models import DriftItem, Event, Finding, Kind, Snapshot
 from driftguard.models.patterns import glob_any
 from driftguard.models.times import iso
 from driftguard.policy.base import Rule, RuleParams
@@ -62,9 +62,10 @@ class FailoverAfterDrift(Rule):
         for event in sorted(context.history.events, key=lambda e: (e.created, e.key)):
             if not glob_any(params.failure_events, event.type):
                 continue
-            kind, obj_id, name = self._subject(snapshot, event)
-            if obj_id is None:
+            subject = self._subject(snapshot, event)
+            if subject is None:
                 continue
+            kind, obj_id, name = subject
             before = self._preceding(snapshot, event, context)
             listed = [f"{i.kind} {i.name} {i.path or i.change} ({_who(i)})" for i in before]
             tail = (
@@ -93,7 +94,7 @@ class FailoverAfterDrift(Rule):
             )
 
     @staticmethod
-    def _subject(snapshot: Snapshot, event: Event) -> tuple[str, str | None, str]:
+    def _subject(snapshot: Snapshot, event: Event) -> tuple[Kind, str, str] | None:
         if event.host:
             host = snapshot.hosts.get(event.host)
             return "host", event.host, host.name if host else event.host
@@ -103,7 +104,7 @@ class FailoverAfterDrift(Rule):
         if event.cluster:
             cluster = snapshot.clusters.get(event.cluster)
             return "cluster", event.cluster, cluster.name if cluster else event.cluster
-        return "", None, ""
+        return None
 
     @staticmethod
     def _preceding(snapshot: Snapshot, event: Event, context: RuleContext) -> list[DriftItem]:
