@@ -13,6 +13,7 @@ A case file::
         zones: {...}           # a zones.yaml document
         drift: [...]           # DriftItem fragments (vcenter/category/severity have defaults)
         history: {...}         # a History document
+        bundles: [...]         # BundleLogs fragments (vm-support bundle log lines; vcenter and host_id default)
         expect:                # [] for a passing case
           - {id: web01, path: null, severity: medium, message: [cannot vMotion, CD-ROM]}
 
@@ -30,7 +31,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from driftguard.models import DriftItem, Finding, History, Snapshot
+from driftguard.models import BundleLogs, DriftItem, Finding, History, Snapshot
 from driftguard.policy import RuleContext, ZoneConfig
 
 CASES_DIR = Path(__file__).parent / "fixtures" / "rules"
@@ -48,6 +49,7 @@ class Case:
     zones: dict[str, Any] | None = None
     drift: list[dict[str, Any]] = field(default_factory=list)
     history: dict[str, Any] | None = None
+    bundles: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def passing(self) -> bool:
@@ -61,7 +63,7 @@ def load_file(path: Path) -> tuple[str, list[Case]]:
     base = data.get("base") or {}
     cases = []
     for raw in data["cases"]:
-        unknown = set(raw) - {"name", "snapshot", "expect", "params", "zones", "drift", "history", "base"}
+        unknown = set(raw) - {"name", "snapshot", "expect", "params", "zones", "drift", "history", "bundles", "base"}
         assert not unknown, f"{path.name}: case {raw.get('name')}: unknown keys {unknown}"
         fragment = raw.get("snapshot") or {}
         snapshot = deep_merge(base, fragment) if raw.get("base", True) else fragment
@@ -75,6 +77,7 @@ def load_file(path: Path) -> tuple[str, list[Case]]:
                 zones=raw.get("zones"),
                 drift=raw.get("drift") or [],
                 history=raw.get("history"),
+                bundles=raw.get("bundles") or [],
             )
         )
     return rule, cases
@@ -130,7 +133,8 @@ def build_context(case: Case, snapshot: Snapshot) -> RuleContext:
         drift.append(DriftItem.model_validate(item))
     history = History.model_validate(case.history) if case.history is not None else None
     zones = ZoneConfig.model_validate(case.zones) if case.zones is not None else None
-    return RuleContext.build(snapshot, drift=drift, history=history, zones=zones)
+    bundles = [BundleLogs.model_validate({"vcenter": VCENTER, "host_id": raw["name"], **raw}) for raw in case.bundles]
+    return RuleContext.build(snapshot, drift=drift, history=history, zones=zones, bundles=bundles)
 
 
 def matches(expected: dict[str, Any], finding: Finding) -> bool:

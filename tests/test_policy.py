@@ -4,12 +4,14 @@ its entry-point plugins, zone files, and ordering."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from driftguard.models import Finding, Snapshot
+from driftguard.models import BundleLogs, Finding, LogLine, Snapshot
 from driftguard.policy import (
+    EvidenceParams,
     NoParams,
     RegistryError,
     Rule,
@@ -19,6 +21,8 @@ from driftguard.policy import (
     ZoneConfig,
     ZoneConfigError,
     all_rules,
+    evidence_findings,
+    evidence_rules,
     parse_zones,
     plan,
     run,
@@ -165,3 +169,37 @@ default_zone: production
 def test_zone_file_errors_name_the_line(text: str, message: str) -> None:
     with pytest.raises(ZoneConfigError, match=message):
         parse_zones(text)
+
+
+# --- the evidence rules through the engine (import-bundle) ------------------------------------------------------
+
+
+def _bundle(count: int, seconds: int) -> BundleLogs:
+    base = datetime(2024, 5, 10, 1, 0, tzinfo=UTC)
+    lines = [
+        LogLine(file="var/run/log/vmkernel.log", text='to dev "naa.1" Failed: D:0x18', time=base + timedelta(seconds=i))
+        for i in range(0, count * seconds, seconds)
+    ]
+    errors = [LogLine(file="var/run/log/fdm.log", text="error fdm[1] x", time=base)]
+    return BundleLogs(vcenter="vc1", host_id="host-1", name="esx01", reservation_lines=lines, ha_log_lines=errors)
+
+
+def test_evidence_rules_are_ordinary_catalogue_rules() -> None:
+    assert {"DG-EVIDENCE-001", "DG-EVIDENCE-002"} <= set(evidence_rules())
+    assert set(evidence_rules()) <= set(CATALOGUE)
+    snapshot = build_snapshot({"hosts": {"h1": {}}})
+    found = run(snapshot, RuleContext.build(snapshot), plan(CATALOGUE))
+    assert not [f for f in found if f.rule_id.startswith("DG-EVIDENCE")]  # a snapshot alone has no bundle logs
+
+
+def test_evidence_findings_take_the_import_flags_as_rule_params() -> None:
+    bundle = _bundle(count=4, seconds=10)  # 4 conflicts in 30 s
+    default = evidence_findings([bundle])
+    assert [f.rule_id for f in default] == ["DG-EVIDENCE-002"]  # below the default 10-in-60 s
+    tight = evidence_findings([bundle], EvidenceParams(reservation_threshold=4, reservation_window=30).rule_config())
+    assert [f.rule_id for f in tight] == ["DG-EVIDENCE-001", "DG-EVIDENCE-002"]  # most severe first
+    assert tight[0].vcenter == "vc1" and tight[0].id == "host-1" and tight[0].evidence["count"] == 4
+    off = evidence_findings([bundle], {"DG-EVIDENCE-002": {"enabled": False}})
+    assert off == []
+    with pytest.raises(RuleConfigError):
+        evidence_findings([bundle], {"DG-EVIDENCE-001": {"params": {"threshold": 0}}})

@@ -9,8 +9,9 @@ from pathlib import Path
 from driftguard.api._common import OperationalError, Progress, UsageError, _open_existing, _operational
 from driftguard.collect import CollectError, Session, hostfiles
 from driftguard.models import HostEvidence, Snapshot
-from driftguard.normalize.evidence import EvidenceParams, normalize_bundle
+from driftguard.normalize.evidence import bundle_logs, normalize_bundle
 from driftguard.normalize.hostfiles import apply_host_files
+from driftguard.policy import EvidenceParams, evidence_findings
 from driftguard.store import StateRepo
 from driftguard.store.evidence import evidence_path, write_evidence
 
@@ -161,15 +162,15 @@ def import_bundles(
         known = _known_host_names(repo)
         evidence: dict[str, HostEvidence] = {}
         for raw in raws:
-            probe = normalize_bundle(
-                raw, patterns=ssh_config.redact, params=params, vcenter="_bundles", host_id=None, location=None
-            )
+            probe = normalize_bundle(raw, patterns=ssh_config.redact, vcenter="_bundles", host_id=None, location=None)
             vcenter, host_id = known.get(_short(probe.host.name), ("_bundles", probe.host.name))
             location = evidence_path(vcenter, probe.host.name)
             item = normalize_bundle(
-                raw, patterns=ssh_config.redact, params=params, vcenter=vcenter, host_id=host_id, location=location
+                raw, patterns=ssh_config.redact, vcenter=vcenter, host_id=host_id, location=location
             )
-            evidence[location] = item
+            logs = bundle_logs(raw, vcenter=vcenter, host_id=host_id, location=location)
+            findings = evidence_findings([logs], params.rule_config())  # the DG-EVIDENCE-* rules, via the engine
+            evidence[location] = item.model_copy(update={"findings": findings})
         findings = [f for e in evidence.values() for f in e.findings]
         hosts = ", ".join(sorted(e.host.name for e in evidence.values()))
         severities = sorted({f.severity for f in findings})

@@ -32,7 +32,7 @@ from driftguard.models.drift import (
     Summary,
 )
 from driftguard.models.events import ConfigChanges, Event, History, Task
-from driftguard.models.evidence import EVIDENCE_SCHEMA, BundleSource, HostEvidence, HostIdentity
+from driftguard.models.evidence import EVIDENCE_SCHEMA, BundleLogs, BundleSource, HostEvidence, HostIdentity, LogLine
 from driftguard.models.findings import CheckReport, CheckSummary, Finding
 from driftguard.models.host import (
     AgentFile,
@@ -78,6 +78,7 @@ __all__ = [
     "Attribution",
     "AttributionStatus",
     "Backing",
+    "BundleLogs",
     "BundleSource",
     "Candidate",
     "Change",
@@ -114,6 +115,7 @@ __all__ = [
     "HostNetwork",
     "Kind",
     "LogEntry",
+    "LogLine",
     "ManagedObject",
     "Manifest",
     "Memory",

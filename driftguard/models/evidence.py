@@ -15,6 +15,7 @@ from pydantic import Field
 from driftguard.models.base import SCHEMA_VERSION, Model
 from driftguard.models.findings import Finding
 from driftguard.models.host import HAAgent
+from driftguard.models.times import UtcTime
 
 EVIDENCE_SCHEMA: Literal["driftguard.evidence/v1"] = "driftguard.evidence/v1"
 
@@ -58,3 +59,31 @@ class HostEvidence(Model):
     """What the bundle did not contain (``ha_agent`` when it has neither ``etc/opt/vmware/fdm`` nor ``aam``)."""
 
     model_config = {"extra": "forbid", "populate_by_name": True}
+
+
+class LogLine(Model):
+    """One log line a bundle reader matched (a SCSI reservation conflict, an HA agent error)."""
+
+    file: str
+    """The log's path inside the bundle (``var/run/log/vmkernel.log``)."""
+    line: int = 0
+    text: str
+    time: UtcTime | None = None
+    """The time at the start of the line; None when it has none (or, syslog style, no year to read it with)."""
+
+
+class BundleLogs(Model):
+    """What the evidence rules (``DG-EVIDENCE-*``) read of one host's vm-support bundle. Not stored: the findings
+    it gives are (:attr:`HostEvidence.findings`)."""
+
+    vcenter: str
+    """As :attr:`HostEvidence.vcenter`: the findings are filed under it."""
+    host_id: str
+    name: str
+    """The host's name as the bundle says."""
+    location: str | None = None
+    """The evidence file in the state repo, for SARIF locations."""
+    reservation_lines: list[LogLine] = []
+    """vmkernel lines reporting a SCSI reservation conflict."""
+    ha_log_lines: list[LogLine] = []
+    """Error-level lines of the HA agent's logs (FDM, legacy AAM)."""

@@ -23,6 +23,12 @@ def iso(moment: datetime) -> str:
     return utc(moment).isoformat()
 
 
+def iso_z(moment: datetime) -> str:
+    """:func:`iso` with ``Z`` for the offset: the form log stamps in evidence files (``DG-EVIDENCE-*`` findings)
+    have always had."""
+    return iso(moment).removesuffix("+00:00") + "Z"
+
+
 def parse_time(text: str) -> datetime:
     """An ISO 8601 text (``Z`` or an offset; none means UTC) as an aware UTC time; ``ValueError`` otherwise."""
     return utc(datetime.fromisoformat(text))

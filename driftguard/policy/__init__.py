@@ -19,6 +19,7 @@ from driftguard.policy.engine import (
     run,
     sort_findings,
 )
+from driftguard.policy.evidence import EvidenceParams, evidence_findings, evidence_rules
 from driftguard.policy.registry import (
     BUILTIN,
     ENTRY_POINT_GROUP,
@@ -34,6 +35,7 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "ZONES_FILE",
     "ConfigIssue",
+    "EvidenceParams",
     "NoParams",
     "Planned",
     "PolicyError",
@@ -52,6 +54,8 @@ __all__ = [
     "ZoneConfigError",
     "all_rules",
     "at_or_above",
+    "evidence_findings",
+    "evidence_rules",
     "history_event_types",
     "parse_doc",
     "parse_zones",

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from driftguard.models import VM, DriftItem, History, Host, Snapshot
+from driftguard.models import VM, BundleLogs, DriftItem, History, Host, Snapshot
 from driftguard.policy.zones import ZoneConfig
 
 
@@ -118,6 +118,8 @@ class RuleContext:
     history: History | None = None
     """vCenter events and tasks of the window the drift happened in; None when none were read."""
     zones: ZoneConfig = field(default_factory=ZoneConfig)
+    bundles: Sequence[BundleLogs] = ()
+    """Log lines of imported vm-support bundles (``import-bundle``), read by the ``DG-EVIDENCE-*`` rules."""
 
     @classmethod
     def build(
@@ -127,6 +129,13 @@ class RuleContext:
         drift: Sequence[DriftItem] = (),
         history: History | None = None,
         zones: ZoneConfig | None = None,
+        bundles: Sequence[BundleLogs] = (),
     ) -> RuleContext:
         zones = zones or ZoneConfig()
-        return cls(index=SnapshotIndex(snapshot, zones), drift=tuple(drift), history=history, zones=zones)
+        return cls(
+            index=SnapshotIndex(snapshot, zones),
+            drift=tuple(drift),
+            history=history,
+            zones=zones,
+            bundles=tuple(bundles),
+        )

@@ -20,6 +20,7 @@ from driftguard.policy.rules.dpm_enabled import DpmEnabled
 from driftguard.policy.rules.drs_aggressive import DrsAggressive
 from driftguard.policy.rules.failover_after_drift import FailoverAfterDrift
 from driftguard.policy.rules.failover_commingling import FailoverCommingling
+from driftguard.policy.rules.ha_agent_log_errors import HaAgentLogErrors
 from driftguard.policy.rules.ha_agent_unexplained import HaAgentUnexplained
 from driftguard.policy.rules.ha_capacity_unreserved import HaCapacityUnreserved
 from driftguard.policy.rules.ha_isolation_address import HaIsolationAddress
@@ -31,6 +32,7 @@ from driftguard.policy.rules.migration_churn import MigrationChurn
 from driftguard.policy.rules.portgroup_labels import PortgroupLabels
 from driftguard.policy.rules.portgroup_security import PortgroupSecurity
 from driftguard.policy.rules.private_vswitch_split import PrivateVswitchSplit
+from driftguard.policy.rules.scsi_reservation_burst import ScsiReservationBurst
 from driftguard.policy.rules.svmotion_blockers import SvmotionBlockers
 from driftguard.policy.rules.unattributed_change import UnattributedChange
 from driftguard.policy.rules.vmotion_blockers import VmotionBlockers
@@ -66,6 +68,8 @@ BUILTIN: tuple[type[Rule], ...] = (
     HaAgentUnexplained,
     MigrationChurn,
     FailoverAfterDrift,
+    ScsiReservationBurst,
+    HaAgentLogErrors,
 )
 """The seed chapter's catalogue, in documentation order."""
 
