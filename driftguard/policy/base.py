@@ -138,20 +138,26 @@ class Rule(ABC):
         evidence: Mapping[str, Any] | None = None,
         related: Iterable[str] = (),
         severity: Severity | None = None,
+        vcenter: str | None = None,
+        location: str | None = None,
     ) -> Finding:
-        """A finding about an object named by kind and id (which need not be in ``snapshot``: a removed one)."""
+        """A finding about an object named by kind and id (which need not be in ``snapshot``: a removed one).
+
+        ``vcenter`` defaults to the snapshot's (evidence findings name the bundle's); ``location`` is a state-repo
+        file for SARIF when it is not the object's own."""
         return Finding(
             rule_id=self.id,
             rule_name=self.name,
             severity=severity or self.severity,
             message=message,
-            vcenter=snapshot.manifest.vcenter.name,
+            vcenter=vcenter or snapshot.manifest.vcenter.name,
             kind=kind,
             id=object_id,
             name=name,
             path=path,
             evidence=dict(evidence or {}),
             related=sorted(set(related)),
+            location=location,
         )
 
 

@@ -40,26 +40,23 @@ class HaAgentLogErrors(Rule):
             for line in bundle.ha_log_lines:
                 groups.setdefault("aam" if "aam" in line.file else "fdm", []).append(line)
             for agent, lines in sorted(groups.items()):
-                yield self._finding(bundle, agent, lines)
+                yield self._finding(snapshot, bundle, agent, lines)
 
-    def _finding(self, bundle: BundleLogs, agent: str, lines: list[LogLine]) -> Finding:
+    def _finding(self, snapshot: Snapshot, bundle: BundleLogs, agent: str, lines: list[LogLine]) -> Finding:
         times = sorted(line.time for line in lines if line.time is not None)
         messages = Counter(_NOISE.sub("#", line.text.rsplit("]", 1)[-1]).strip() for line in lines)
         first = iso_z(times[0]) if times else None
         last = iso_z(times[-1]) if times else None
         span = f" between {first} and {last}" if first and last else ""
-        return Finding(
-            rule_id=self.id,
-            rule_name=self.name,
-            severity=self.severity,
-            message=(
+        return self.finding_on(
+            snapshot,
+            "host",
+            bundle.host_id,
+            bundle.name,
+            (
                 f"{bundle.name}: {len(lines)} error line(s) in the HA agent ({agent.upper()}) logs{span}: "
                 "HA that cannot configure itself fails only when a host fails"
             ),
-            vcenter=bundle.vcenter,
-            kind="host",
-            id=bundle.host_id,
-            name=bundle.name,
             path=f"ha_agent.logs.{agent}",
             evidence={
                 "agent": agent,
@@ -69,5 +66,6 @@ class HaAgentLogErrors(Rule):
                 "files": sorted({line.file for line in lines}),
                 "top_messages": [{"message": msg, "count": n} for msg, n in messages.most_common(5)],
             },
+            vcenter=bundle.vcenter,
             location=bundle.location,
         )

@@ -96,26 +96,29 @@ class ScsiReservationBurst(Rule):
             for lun, conflicts in sorted(_by_lun(bundle.reservation_lines).items()):
                 window = timedelta(seconds=params.window_seconds)
                 for run, peak in _bursts([c.time for c in conflicts], params.threshold, window):
-                    yield self._finding(bundle, lun, [conflicts[k] for k in run], peak, params)
+                    yield self._finding(snapshot, bundle, lun, [conflicts[k] for k in run], peak, params)
 
     def _finding(
-        self, bundle: BundleLogs, lun: str, burst: list[_Conflict], peak: int, params: ScsiReservationBurstParams
+        self,
+        snapshot: Snapshot,
+        bundle: BundleLogs,
+        lun: str,
+        burst: list[_Conflict],
+        peak: int,
+        params: ScsiReservationBurstParams,
     ) -> Finding:
         first, last = iso_z(burst[0].time), iso_z(burst[-1].time)
-        return Finding(
-            rule_id=self.id,
-            rule_name=self.name,
-            severity=self.severity,
-            message=(
+        return self.finding_on(
+            snapshot,
+            "host",
+            bundle.host_id,
+            bundle.name,
+            (
                 f"{bundle.name}: {len(burst)} SCSI reservation conflicts on {lun} between {first} and "
                 f"{last} (up to {peak} within {params.window_seconds:g} s; threshold {params.threshold}): "
                 "a runaway script, too many metadata operations or an overloaded array — a storage denial of "
                 "service, accidental or not"
             ),
-            vcenter=bundle.vcenter,
-            kind="host",
-            id=bundle.host_id,
-            name=bundle.name,
             path=f'scsi.reservation_conflicts["{lun}"]@{first}',
             evidence={
                 "lun": lun,
@@ -129,5 +132,6 @@ class ScsiReservationBurst(Rule):
                 "files": sorted({c.line.file for c in burst}),
                 "samples": [c.line.text for c in burst[:3]],
             },
+            vcenter=bundle.vcenter,
             location=bundle.location,
         )
