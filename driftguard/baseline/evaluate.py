@@ -21,7 +21,7 @@ from typing import Any
 from driftguard.baseline import paths
 from driftguard.baseline.format import Expectation, Globs, Selector
 from driftguard.baseline.loader import BaselineSet, Resolved
-from driftguard.models import KINDS, DriftItem, Finding, Snapshot, SnapshotObject
+from driftguard.models import KIND_ORDER, DriftItem, Finding, Snapshot, SnapshotObject
 from driftguard.models.paths import matches
 from driftguard.models.patterns import ignored, name_any
 
@@ -254,8 +254,7 @@ def _show_expected(exp: Expectation) -> str:
 
 
 def sort_items(items: Iterable[DriftItem]) -> list[DriftItem]:
-    order: dict[str, int] = {k: i for i, k in enumerate(KINDS)}
-    return sorted(items, key=lambda i: (order.get(i.kind, 99), i.name, i.id, i.path, i.baseline or ""))
+    return sorted(items, key=lambda i: (KIND_ORDER.get(i.kind, 99), i.name, i.id, i.path, i.baseline or ""))
 
 
 def approve(

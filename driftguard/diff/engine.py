@@ -27,10 +27,9 @@ from pydantic import BaseModel
 
 from driftguard.diff.categories import categorize
 from driftguard.diff.ignore import IgnoreTable
-from driftguard.models import KINDS, NOT_DIFFED, Change, DriftItem, Kind, Snapshot, SnapshotObject
+from driftguard.models import KIND_ORDER, KINDS, NOT_DIFFED, Change, DriftItem, Kind, Snapshot, SnapshotObject
 from driftguard.models.paths import Key, render, under_any
 
-_KIND_ORDER: dict[str, int] = {kind: index for index, kind in enumerate(KINDS)}
 _MISSING = object()
 
 
@@ -48,7 +47,7 @@ def diff_snapshots(old: Snapshot, new: Snapshot, *, ignore: Sequence[str] = ()) 
         for object_id in before.keys() | after.keys():
             items.extend(_object_drift(vcenter, kind, before.get(object_id), after.get(object_id)))
     kept = [item for item in items if not table.ignored(item.kind, item.path)]
-    kept.sort(key=lambda item: (_KIND_ORDER.get(item.kind, len(KINDS)), item.name, item.id, item.path, item.change))
+    kept.sort(key=lambda item: (KIND_ORDER.get(item.kind, len(KINDS)), item.name, item.id, item.path, item.change))
     return kept
 
 

@@ -53,6 +53,7 @@ from driftguard.models.network import NetworkPolicy, SecurityPolicy, ShapingPoli
 from driftguard.models.snapshot import (
     IDENTITY_FIELDS,
     KIND_MODELS,
+    KIND_ORDER,
     KINDS,
     NOT_DIFFED,
     Kind,
@@ -69,6 +70,7 @@ __all__ = [
     "IDENTITY_FIELDS",
     "KINDS",
     "KIND_MODELS",
+    "KIND_ORDER",
     "NOT_DIFFED",
     "SCHEMA_VERSION",
     "SEVERITIES",

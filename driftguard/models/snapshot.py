@@ -14,6 +14,8 @@ from driftguard.models.vm import VM
 Kind = Literal["cluster", "host", "vm", "dvswitch", "datastore"]
 KINDS: tuple[Kind, ...] = ("cluster", "host", "vm", "dvswitch", "datastore")
 """Object kinds in the order reports list them."""
+KIND_ORDER: dict[str, int] = {kind: index for index, kind in enumerate(KINDS)}
+"""A kind's place in :data:`KINDS`, for sorting."""
 
 SnapshotObject = Cluster | Host | VM | DvSwitch | Datastore
 
