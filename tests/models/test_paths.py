@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from driftguard.attribute import lookup
 from driftguard.baseline import paths as baseline_paths
 from driftguard.diff import diff_snapshots
+from driftguard.models import Snapshot
 from driftguard.models.paths import (
     WILDCARD,
     Key,
@@ -24,7 +25,7 @@ from driftguard.models.paths import (
     render,
     render_key,
 )
-from tests.strategies import example_snapshot
+from tests.strategies import example_snapshot, snapshot_pairs
 
 HOSTILE = st.sampled_from(['"', "'", "[", "]", ".", "\\", "*", "\\u0000", "\n", "\x00", "é", "漢", "\U0001f600", " "])
 keys_text = st.lists(HOSTILE | st.text(max_size=3), max_size=6).map("".join)
@@ -153,3 +154,10 @@ def test_diff_attribute_and_baseline_agree_on_hostile_keys(key: str) -> None:
     assert found == [(("advanced_options", Key(key)), 2)]
     every = list(baseline_paths.expand(data, parse("advanced_options[*]")))
     assert len(every) == len(options)
+
+
+@settings(max_examples=40, deadline=None)
+@given(snapshot_pairs())
+def test_every_diff_path_is_canonical(pair: tuple[Snapshot, Snapshot]) -> None:
+    for item in diff_snapshots(*pair):
+        assert render(parse(item.path)) == item.path
