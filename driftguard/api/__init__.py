@@ -34,7 +34,7 @@ from driftguard.api.evidence import (
     trust_hosts,
 )
 from driftguard.api.snapshots import SnapshotResult, collect_snapshot, commit_message, snapshot
-from driftguard.policy import EvidenceParams
+from driftguard.normalize.evidence import EvidenceParams
 
 __all__ = [
     "NOT_COLLECTED",

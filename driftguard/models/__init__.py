@@ -32,7 +32,15 @@ from driftguard.models.drift import (
     Summary,
 )
 from driftguard.models.events import ConfigChanges, Event, History, Task
-from driftguard.models.evidence import EVIDENCE_SCHEMA, BundleLogs, BundleSource, HostEvidence, HostIdentity, LogLine
+from driftguard.models.evidence import (
+    EVIDENCE_SCHEMA,
+    BundleLogs,
+    BundleSource,
+    EvidenceParams,
+    HostEvidence,
+    HostIdentity,
+    LogLine,
+)
 from driftguard.models.findings import CheckReport, CheckSummary, Finding
 from driftguard.models.host import (
     AgentFile,
@@ -106,6 +114,7 @@ __all__ = [
     "Endpoint",
     "Evc",
     "Event",
+    "EvidenceParams",
     "Finding",
     "HAAgent",
     "HAConfig",

@@ -8,7 +8,9 @@ host's HA agent files changed between bundles.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -87,3 +89,17 @@ class BundleLogs(Model):
     """vmkernel lines reporting a SCSI reservation conflict."""
     ha_log_lines: list[LogLine] = []
     """Error-level lines of the HA agent's logs (FDM, legacy AAM)."""
+
+
+@dataclass(frozen=True)
+class EvidenceParams:
+    """The ``import-bundle`` flags ``--reservation-threshold`` / ``--reservation-window``, as the rule settings
+    of ``DG-EVIDENCE-001`` (:meth:`rule_config`)."""
+
+    reservation_threshold: int = 10
+    """Conflicts on one LUN within ``reservation_window`` seconds that make a burst."""
+    reservation_window: float = 60.0
+
+    def rule_config(self) -> dict[str, Mapping[str, Any]]:
+        params = {"threshold": self.reservation_threshold, "window_seconds": self.reservation_window}
+        return {"DG-EVIDENCE-001": {"params": params}}

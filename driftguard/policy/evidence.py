@@ -9,30 +9,16 @@ evidence file.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
 
-from driftguard.models import BundleLogs, Finding, Manifest, Snapshot, VCenterInfo
+from driftguard.models import BundleLogs, EvidenceParams, Finding, Manifest, Snapshot, VCenterInfo
 from driftguard.policy.base import Rule
 from driftguard.policy.context import RuleContext
 from driftguard.policy.engine import RuleConfig, plan, run
 from driftguard.policy.registry import all_rules
 
 EVIDENCE_TAG = "evidence"
-RESERVATION_RULE = "DG-EVIDENCE-001"
 
-
-@dataclass(frozen=True)
-class EvidenceParams:
-    """The ``import-bundle`` flags ``--reservation-threshold`` / ``--reservation-window`` as rule settings."""
-
-    reservation_threshold: int = 10
-    """Conflicts on one LUN within ``reservation_window`` seconds that make a burst."""
-    reservation_window: float = 60.0
-
-    def rule_config(self) -> dict[str, Mapping[str, Any]]:
-        params = {"threshold": self.reservation_threshold, "window_seconds": self.reservation_window}
-        return {RESERVATION_RULE: {"params": params}}
+__all__ = ["EVIDENCE_TAG", "EvidenceParams", "evidence_findings", "evidence_rules"]
 
 
 def evidence_rules(catalogue: Mapping[str, Rule] | None = None) -> dict[str, Rule]:
