@@ -134,6 +134,7 @@ def snapshot(
     ignore: Sequence[str] = (),
     progress: Progress | None = None,
     host_files: HostFiles | None = None,
+    vcenter: str | None = None,
 ) -> SnapshotResult:
     """Collect one vCenter, diff against its previous snapshot, attribute the drift and commit it.
 
@@ -141,7 +142,7 @@ def snapshot(
     Any failure before the commit leaves the state repo exactly as it was.
     """
     try:
-        return _snapshot(conn, repo_path, ignore=ignore, progress=progress, host_files=host_files)
+        return _snapshot(conn, repo_path, ignore=ignore, progress=progress, host_files=host_files, vcenter=vcenter)
     except OperationalError as exc:
         raise OperationalError(f"{exc}; state repo unchanged, nothing committed") from exc
 
@@ -153,19 +154,23 @@ def _snapshot(
     ignore: Sequence[str],
     progress: Progress | None,
     host_files: HostFiles | None = None,
+    vcenter: str | None = None,
 ) -> SnapshotResult:
     patterns = ignore_patterns(repo_path, ignore)  # a bad pattern fails before anything is collected
     ssh_config = _ssh_config(repo_path, host_files) if host_files is not None else None
     with _operational():
         repo = _open_existing(repo_path)
         with repo.lock() if repo else contextlib.nullcontext():
-            name = vcenter_name(conn.url)
+            name = vcenter or vcenter_name(conn.url)
             previous_commit = repo.latest_commit(name) if repo else None
             previous = repo.load(previous_commit, name) if repo and previous_commit else None
             # the baselines in force (committed at HEAD): an invalid one fails before anything is collected
             in_force = _baselines_at(repo, "HEAD") if repo is not None and previous_commit else None
             with _connect(conn) as si:
                 current = _collect(si, conn, progress)
+                if vcenter:
+                    info = current.manifest.vcenter.model_copy(update={"name": vcenter})
+                    current = current.model_copy(update={"manifest": current.manifest.model_copy(update={"vcenter": info})})
                 if host_files is not None and ssh_config is not None:
                     current = _with_host_files(si, current, host_files, ssh_config, repo_path, progress)
                 if previous is not None:
