@@ -65,9 +65,7 @@ def test_stored_attribution_survives_a_vcenter_name_that_is_sanitised(vcsim: Any
     assert item.attribution.user == ALICE
 
 
-def test_facade_closes_every_state_repo_it_opens(
-    vcsim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_facade_closes_every_state_repo_it_opens(vcsim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A scheduler calling the facade for months must not accumulate git helper processes: every StateRepo the
     facade opens is closed before the call returns, on success and on error."""
     repo = tmp_path / "state"
