@@ -71,7 +71,8 @@ def load_zones(repo_path: Path, zones: Path | None = None) -> policy.ZoneConfig:
         return policy.parse_zones(text, str(path))
 
 
-def check(  # noqa: PLR0913 -- the published signature the CLI and schedulers call (kept stable, additive only)
+# The published signature the CLI and schedulers call: kept stable (additive changes only), hence 12 arguments.
+def check(
     repo_path: Path,
     rev: str | None = None,
     *,
