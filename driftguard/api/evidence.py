@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from driftguard.api._common import OperationalError, Progress, UsageError, existing, operational
+from driftguard.api.drift import latest_snapshots
 from driftguard.collect import CollectError, Session, hostfiles
 from driftguard.models import HostEvidence, Snapshot
-from driftguard.normalize.bundle import bundle_host
+from driftguard.normalize.bundle import bundle_host, host_index, place
 from driftguard.normalize.evidence import EvidenceParams, normalize_bundle
 from driftguard.normalize.hostfiles import apply_host_files
+from driftguard.report.commit import evidence_message
 from driftguard.store import StateRepo
 from driftguard.store.evidence import evidence_path, write_evidence
 
@@ -126,38 +128,15 @@ def import_bundles(
                 raise UsageError(str(exc)) from exc
     with existing(repo_path) as found, contextlib.ExitStack() as stack:
         repo = found or stack.enter_context(StateRepo.open(repo_path, create=True))
-        known = _known_host_names(repo)
+        index = host_index(side.snapshot for side in latest_snapshots(repo, "HEAD")) if repo.head() else {}
         evidence: dict[str, HostEvidence] = {}
         for raw in raws:
             name = bundle_host(raw)
-            vcenter, host_id = known.get(_short(name), ("_bundles", name))
+            vcenter, host_id = place(name, index)
             location = evidence_path(vcenter, name)
             evidence[location] = normalize_bundle(
                 raw, patterns=ssh.redact, params=params, vcenter=vcenter, host_id=host_id, location=location
             )
-        message = _import_message(evidence, len(bundles))
+        message = evidence_message(evidence.values(), len(bundles))
         commit = write_evidence(repo, evidence, message)
         return ImportResult(evidence=list(evidence.values()), paths=list(evidence), commit=commit, message=message)
-
-
-def _import_message(evidence: dict[str, HostEvidence], bundles: int) -> str:
-    findings = [f for e in evidence.values() for f in e.findings]
-    hosts = ", ".join(sorted(e.host.name for e in evidence.values()))
-    severities = sorted({f.severity for f in findings})
-    worst = f" ({', '.join(severities)})" if severities else ""
-    return f"evidence: {hosts} from {bundles} bundle(s): {len(findings)} finding(s){worst}"
-
-
-def _short(name: str) -> str:
-    return name.lower().split(".", 1)[0]
-
-
-def _known_host_names(repo: StateRepo) -> dict[str, tuple[str, str]]:
-    """Short host name → (vCenter, moref) from the latest snapshot of every vCenter in the repo."""
-    if repo.head() is None:
-        return {}
-    found: dict[str, tuple[str, str]] = {}
-    for name in repo.vcenters():
-        for host in repo.load("HEAD", name).hosts.values():
-            found.setdefault(_short(host.name), (name, host.id))
-    return found

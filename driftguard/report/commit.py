@@ -1,8 +1,11 @@
-"""The commit message of a snapshot: its first line summarises the drift for ``git log`` readers."""
+"""Commit messages: a snapshot's first line summarises the drift, an evidence import's the hosts and findings,
+for ``git log`` readers."""
 
 from __future__ import annotations
 
-from driftguard.models import DiffReport, Snapshot
+from collections.abc import Iterable
+
+from driftguard.models import DiffReport, HostEvidence, Snapshot
 
 
 def commit_message(report: DiffReport | None, snapshot: Snapshot) -> str:
@@ -27,3 +30,13 @@ def commit_message(report: DiffReport | None, snapshot: Snapshot) -> str:
 
 def _short_user(user: str) -> str:
     return user.rsplit("\\", 1)[-1]
+
+
+def evidence_message(evidence: Iterable[HostEvidence], bundles: int) -> str:
+    """ "evidence: esx01, esx02 from 2 bundle(s): 3 finding(s) (high, medium)"."""
+    items = list(evidence)
+    findings = [f for e in items for f in e.findings]
+    hosts = ", ".join(sorted(e.host.name for e in items))
+    severities = sorted({f.severity for f in findings})
+    worst = f" ({', '.join(severities)})" if severities else ""
+    return f"evidence: {hosts} from {bundles} bundle(s): {len(findings)} finding(s){worst}"
