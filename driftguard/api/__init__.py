@@ -15,7 +15,6 @@ the stages.
 from driftguard import __version__
 from driftguard.api._common import Connection, DriftguardError, OperationalError, UsageError, vcenter_name
 from driftguard.api.baselines import (
-    InForce,
     InvalidBaselineError,
     baseline_sources,
     init,
@@ -28,6 +27,7 @@ from driftguard.api.diffs import diff, diff_live, log
 from driftguard.api.evidence import HostFiles, ImportResult, import_bundles, trust_hosts
 from driftguard.api.plans import ignored, pin, plan
 from driftguard.api.snapshots import SnapshotResult, collect_snapshot, snapshot
+from driftguard.baseline.approval import InForce
 from driftguard.diff.align import NOT_COLLECTED, align_host_evidence
 from driftguard.normalize.evidence import EvidenceParams
 from driftguard.report.commit import commit_message

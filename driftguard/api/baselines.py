@@ -4,16 +4,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from driftguard import __version__, baseline, policy
 from driftguard.api._common import OperationalError, UsageError, opened
 from driftguard.baseline import scaffold as baseline_scaffold
+from driftguard.baseline.approval import InForce
 from driftguard.baseline.loader import SHIPPED_PREFIX, name_of
 from driftguard.baseline.locate import locate_rule_issues
-from driftguard.models import DriftItem, Snapshot
 from driftguard.models.plan import BaselineIssue
 from driftguard.store import StateRepo
 
@@ -74,22 +73,7 @@ def load_baselines(
         return parse_baselines(committed_baselines(repo, repo.resolve(rev)), wanted)
 
 
-@dataclass(frozen=True)
-class InForce:
-    """The baselines committed at one revision, with the commit that last changed each file."""
-
-    baselines: baseline.BaselineSet
-    commits: dict[str, str | None]
-
-    def approve(self, items: list[DriftItem], snapshot: Snapshot) -> list[DriftItem]:
-        # A state repo without baselines approves nothing and disapproves nothing: `approved` stays unset, so
-        # commit messages and reports do not call every change "unapproved" before anyone wrote a baseline.
-        if not self.baselines.baselines:
-            return items
-        return baseline.approve(items, snapshot, self.baselines, self.commits)
-
-
-NO_BASELINES = InForce(baseline.BaselineSet(), {})
+NO_BASELINES = InForce()
 """A state repo without baselines (or before its first commit): approves nothing, disapproves nothing."""
 
 

@@ -27,8 +27,7 @@ from driftguard.api.drift import (
     latest,
     live_source,
     pick_vcenter,
-    stored_pair,
-    stored_source,
+    stored_drift,
 )
 from driftguard.api.ignore import ignore_patterns
 from driftguard.baseline.evaluate import as_finding, sort_items, violations
@@ -133,10 +132,8 @@ def _stored_target(repo_path: Path, rev: str | None, vcenter: str | None) -> tup
         previous = repo.previous_commit(commit, name)
         if previous is None:
             return commit, repo.load(commit, name), None
-        # one load of each snapshot: the rules judge the stored one, with the drift and history since the last
-        old, new = stored_pair(repo, name, previous, commit)
-        rules = Rules(ignore=ignore_patterns(repo_path), in_force=in_force_at(repo, commit), always_history=True)
-        drift = drift_between(repo, old, new.snapshot, stored_source(repo, name, previous, commit), rules)
+        # the rules judge the stored snapshot, with the drift and history since the one before
+        drift = stored_drift(repo, name, previous, commit, ignore_patterns(repo_path))
         return commit, drift.target, drift
 
 

@@ -15,8 +15,7 @@ from driftguard.api.drift import (
     drift_between,
     live_source,
     pick_vcenter,
-    stored_pair,
-    stored_source,
+    stored_drift,
 )
 from driftguard.api.ignore import ignore_patterns
 from driftguard.models import DiffReport, LogEntry, Summary
@@ -42,10 +41,7 @@ def diff(
         old_commit = repo.resolve(old_rev) if old_rev else repo.previous_commit(new_commit, name)
         if old_commit is None:
             raise UsageError(f"{new_commit[:10]} is the first snapshot of {name}: nothing before it to compare")
-        old, new = stored_pair(repo, name, old_commit, new_commit)
-        rules = Rules(ignore=patterns, in_force=in_force_at(repo, new_commit))
-        drift = drift_between(repo, old, new.snapshot, stored_source(repo, name, old_commit, new_commit), rules)
-        return drift.report(old_commit, new_commit)
+        return stored_drift(repo, name, old_commit, new_commit, patterns).report(old_commit, new_commit)
 
 
 def diff_live(

@@ -4,12 +4,15 @@ ignores → attribution window → history → attribute → approve; and the on
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from pydantic import ValidationError
+
 from driftguard.api._common import Connection, OperationalError, Progress, UsageError, read_vcenter
-from driftguard.api.baselines import NO_BASELINES, InForce
+from driftguard.api.baselines import NO_BASELINES, in_force_at
 from driftguard.attribute import attribute
+from driftguard.baseline.approval import InForce
 from driftguard.collect import Session, collect_history
 from driftguard.diff import diff_snapshots
 from driftguard.diff.align import align_host_evidence
@@ -104,11 +107,6 @@ def latest(repo: StateRepo | None, name: str, rev: str = "HEAD") -> Side | None:
     return Side(commit, repo.load(commit, name)) if repo is not None and commit is not None else None
 
 
-def stored_pair(repo: StateRepo, name: str, old_commit: str, new_commit: str) -> tuple[Side, Side]:
-    """Both stored snapshots of a comparison, each loaded once."""
-    return Side(old_commit, repo.load(old_commit, name)), Side(new_commit, repo.load(new_commit, name))
-
-
 def latest_snapshots(repo: StateRepo, commit: str) -> list[Side]:
     """The latest snapshot of every vCenter in the state repo at ``commit``."""
     sides = (latest(repo, name, commit) for name in repo.vcenters(commit))
@@ -129,18 +127,26 @@ def pick_vcenter(repo: StateRepo, vcenter: str | None, rev: str = "HEAD") -> str
     raise UsageError(f"the state repo holds several vCenters ({', '.join(names)}): pick one with --vcenter")
 
 
+def stored_drift(repo: StateRepo, name: str, old_commit: str, new_commit: str, ignore: Sequence[str]) -> Drift:
+    """The drift between two stored snapshots of ``name``, each loaded once: approved by the baselines committed
+    with the newer one, attributed from the histories the commits in between stored."""
+    old = Side(old_commit, repo.load(old_commit, name))
+    new = repo.load(new_commit, name)
+    rules = Rules(ignore=ignore, in_force=in_force_at(repo, new_commit), always_history=True)
+    return drift_between(repo, old, new, lambda _: stored_history(repo, name, old_commit, new_commit), rules)
+
+
 def stored_history(repo: StateRepo, name: str, old_commit: str, new_commit: str) -> History:
     """Union of the histories committed with every snapshot of ``name`` in (old, new]."""
     path = f"{vcenter_dir(name)}/{HISTORY_FILE}"  # where the snapshot wrote it: the sanitised directory
     parts = []
     for commit in repo.commits_between(old_commit, new_commit, name):
         data = repo.read_file(commit, path)
-        parts.append((commit, History.model_validate_json(data) if data is not None else None))
+        try:
+            parts.append((commit, History.model_validate_json(data) if data is not None else None))
+        except ValidationError as exc:
+            raise OperationalError(f"{path} of commit {commit[:10]} is corrupt ({exc.error_count()} errors)") from None
     return merge(parts)
-
-
-def stored_source(repo: StateRepo, name: str, old_commit: str, new_commit: str) -> HistorySource:
-    return lambda _window: stored_history(repo, name, old_commit, new_commit)
 
 
 # --- vCenter now ----------------------------------------------------------------------------------------------
@@ -152,7 +158,7 @@ class Live:
 
     conn: Connection
     name: str
-    progress: Progress | None = field(default=None, compare=False)
+    progress: Progress | None = None
 
 
 def collect_current(si: Session, live: Live, previous: Side | None) -> Snapshot:

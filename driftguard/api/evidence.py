@@ -9,7 +9,7 @@ from pathlib import Path
 
 from driftguard.api._common import OperationalError, Progress, UsageError, existing, operational
 from driftguard.api.drift import latest_snapshots
-from driftguard.collect import CollectError, Session, hostfiles
+from driftguard.collect import Session, hostfiles
 from driftguard.models import HostEvidence, Snapshot
 from driftguard.normalize.bundle import bundle_host, host_index, place
 from driftguard.normalize.evidence import EvidenceParams, normalize_bundle
@@ -92,12 +92,8 @@ def trust_hosts(
     if known is None:
         # recording keys for the state repo: its own file, so CI and colleagues verify against the same keys
         known = (repo_path / "known_hosts") if repo_path is not None else Path("~/.ssh/known_hosts").expanduser()
-    try:
+    with operational():  # a refused or changed host key too (HostKeyError is a CollectError)
         return known, hostfiles.trust_hosts([ssh.target(h) for h in hosts], known, replace=replace, timeout=timeout)
-    except hostfiles.HostKeyError as exc:
-        raise OperationalError(str(exc)) from exc
-    except CollectError as exc:
-        raise OperationalError(str(exc)) from exc
 
 
 @dataclass(frozen=True)
