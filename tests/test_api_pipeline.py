@@ -100,3 +100,19 @@ def test_facade_closes_every_state_repo_it_opens(vcsim: Any, tmp_path: Path, mon
         api.diff(repo, vcenter="no-such-vcenter")
     assert opened
     assert {id(s) for s in opened} <= {id(s) for s in closed}
+
+
+def test_several_vcenters_in_one_repo_are_told_apart_by_name(vcsim: Any, tmp_path: Path) -> None:
+    repo = tmp_path / "state"
+    conn = connection(vcsim.url)
+    for name in ("vc-a", "vc-b"):
+        api.snapshot(conn, repo, vcenter=name)
+    scenario.set_vm_cpus(vcsim.url, ALICE, "DC0_C0_H0_VM0", 3)
+    api.snapshot(conn, repo, vcenter="vc-b")
+    with pytest.raises(api.UsageError, match=r"several vCenters \(vc-a, vc-b\): pick one with --vcenter-name"):
+        api.diff(repo)
+    (item,) = api.diff(repo, vcenter="vc-b").items
+    assert (item.vcenter, item.path, item.new) == ("vc-b", "cpu.count", 3)
+    live = api.diff_live(conn, repo, vcenter="vc-a")
+    assert [(i.vcenter, i.path, i.new) for i in live.items] == [("vc-a", "cpu.count", 3)]
+    assert api.check(repo, vcenter="vc-b").target.ref == api.log(repo, vcenter="vc-b")[0].commit

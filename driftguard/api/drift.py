@@ -124,7 +124,7 @@ def pick_vcenter(repo: StateRepo, vcenter: str | None, rev: str = "HEAD") -> str
         return names[0]
     if not names:
         raise UsageError("the state repo has no snapshot yet: run `driftguard snapshot` first")
-    raise UsageError(f"the state repo holds several vCenters ({', '.join(names)}): pick one with --vcenter")
+    raise UsageError(f"the state repo holds several vCenters ({', '.join(names)}): pick one with --vcenter-name")
 
 
 def stored_drift(repo: StateRepo, name: str, old_commit: str, new_commit: str, ignore: Sequence[str]) -> Drift:
