@@ -20,8 +20,8 @@ from driftguard.api._common import (
 from driftguard.api.baselines import in_force_at, load_baselines, planned_rules
 from driftguard.api.drift import (
     Drift,
+    DriftOptions,
     Live,
-    Rules,
     collect_current,
     drift_between,
     latest,
@@ -145,8 +145,8 @@ def _live_target(live: Live, repo_path: Path) -> tuple[Snapshot, Drift | None]:
         current = collect_current(si, live, old)
         if repo is None or old is None:
             return current, None
-        rules = Rules(ignore=patterns, in_force=in_force_at(repo, "HEAD"), always_history=True)
-        drift = drift_between(repo, old, current, live_source(si), rules)
+        options = DriftOptions(ignore=patterns, in_force=in_force_at(repo, "HEAD"), always_history=True)
+        drift = drift_between(repo, old, current, live_source(si), options)
         return drift.target, drift
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from driftguard.api._common import Connection, Progress, UsageError, opened, session, vcenter_name
 from driftguard.api.baselines import in_force_at
 from driftguard.api.drift import (
+    DriftOptions,
     Live,
-    Rules,
     Side,
     collect_current,
     drift_between,
@@ -62,9 +62,9 @@ def diff_live(
         if old_commit is None:
             raise UsageError(f"no snapshot of {live.name} in {repo_path} yet: run `driftguard snapshot` first")
         old = Side(old_commit, repo.load(old_commit, live.name))
-        rules = Rules(ignore=patterns, in_force=in_force_at(repo, "HEAD"))
+        options = DriftOptions(ignore=patterns, in_force=in_force_at(repo, "HEAD"))
         with session(conn) as si:
-            drift = drift_between(repo, old, collect_current(si, live, old), live_source(si), rules)
+            drift = drift_between(repo, old, collect_current(si, live, old), live_source(si), options)
         return drift.report(old_commit, "live")
 
 

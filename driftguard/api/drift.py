@@ -39,7 +39,7 @@ class Side:
 
 
 @dataclass(frozen=True)
-class Rules:
+class DriftOptions:
     """What shapes the drift besides the two snapshots."""
 
     ignore: Sequence[str] = ()
@@ -72,15 +72,15 @@ class Drift:
         )
 
 
-def drift_between(repo: StateRepo, old: Side, new: Snapshot, history: HistorySource, rules: Rules) -> Drift:
+def drift_between(repo: StateRepo, old: Side, new: Snapshot, history: HistorySource, options: DriftOptions) -> Drift:
     """The drift from ``old`` to ``new``: the one place snapshots are aligned, diffed, attributed and approved."""
     aligned_old, aligned_new = align_host_evidence(old.snapshot, new)
-    items = diff_snapshots(aligned_old, aligned_new, ignore=[*rules.in_force.baselines.ignore, *rules.ignore])
+    items = diff_snapshots(aligned_old, aligned_new, ignore=[*options.in_force.baselines.ignore, *options.ignore])
     span = window(repo, old.commit, aligned_old, aligned_new)
-    events = history(span) if items or rules.always_history else History(begin=span[0], end=span[1])
+    events = history(span) if items or options.always_history else History(begin=span[0], end=span[1])
     if items:
         items = attribute(items, events, old=aligned_old, new=aligned_new, window=span)
-    return Drift(aligned_old, aligned_new, new, rules.in_force.approve(items, aligned_new), events)
+    return Drift(aligned_old, aligned_new, new, options.in_force.approve(items, aligned_new), events)
 
 
 def window(repo: StateRepo, old_commit: str, old: Snapshot, new: Snapshot) -> Window:
@@ -132,8 +132,8 @@ def stored_drift(repo: StateRepo, name: str, old_commit: str, new_commit: str, i
     with the newer one, attributed from the histories the commits in between stored."""
     old = Side(old_commit, repo.load(old_commit, name))
     new = repo.load(new_commit, name)
-    rules = Rules(ignore=ignore, in_force=in_force_at(repo, new_commit), always_history=True)
-    return drift_between(repo, old, new, lambda _: stored_history(repo, name, old_commit, new_commit), rules)
+    options = DriftOptions(ignore=ignore, in_force=in_force_at(repo, new_commit), always_history=True)
+    return drift_between(repo, old, new, lambda _: stored_history(repo, name, old_commit, new_commit), options)
 
 
 def stored_history(repo: StateRepo, name: str, old_commit: str, new_commit: str) -> History:

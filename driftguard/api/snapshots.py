@@ -22,8 +22,8 @@ from driftguard.api.baselines import in_force_at
 from driftguard.api.drift import (
     HISTORY_FILE,
     Drift,
+    DriftOptions,
     Live,
-    Rules,
     Side,
     collect_current,
     drift_between,
@@ -78,20 +78,22 @@ def snapshot(
 
 
 def _snapshot(live: Live, repo_path: Path, ignore: Sequence[str], host_files: HostFiles | None) -> SnapshotResult:
-    rules = Rules(ignore=ignore_patterns(repo_path, ignore))  # a bad pattern fails before anything is collected
+    options = DriftOptions(
+        ignore=ignore_patterns(repo_path, ignore)
+    )  # a bad pattern fails before anything is collected
     ssh = ssh_config(repo_path, host_files) if host_files is not None else None
     with existing(repo_path) as repo, repo.lock() if repo else contextlib.nullcontext():
         previous = latest(repo, live.name)
         if repo is not None and previous is not None:
             # the baselines in force (committed at HEAD): an invalid one fails before anything is collected
-            rules = Rules(ignore=rules.ignore, in_force=in_force_at(repo, "HEAD"))
+            options = DriftOptions(ignore=options.ignore, in_force=in_force_at(repo, "HEAD"))
         with session(live.conn) as si:
             current = collect_current(si, live, previous)
             if host_files is not None and ssh is not None:
                 current = with_host_files(si, current, host_files, ssh, repo_path, live.progress)
             drift = None
             if repo is not None and previous is not None:
-                drift = drift_between(repo, previous, current, live_source(si), rules)
+                drift = drift_between(repo, previous, current, live_source(si), options)
                 current = drift.new  # stored aligned: host files not collected this time read unknown
         # Only now, with a complete collection in hand, may a missing state repo be created.
         with contextlib.ExitStack() as stack:
