@@ -18,7 +18,7 @@ from driftguard.api._common import (
     session,
     vcenter_name,
 )
-from driftguard.api.baselines import in_force_at
+from driftguard.api.baselines import NO_BASELINES, in_force_at
 from driftguard.api.drift import (
     HISTORY_FILE,
     Drift,
@@ -78,15 +78,13 @@ def snapshot(
 
 
 def _snapshot(live: Live, repo_path: Path, ignore: Sequence[str], host_files: HostFiles | None) -> SnapshotResult:
-    options = DriftOptions(
-        ignore=ignore_patterns(repo_path, ignore)
-    )  # a bad pattern fails before anything is collected
+    patterns = ignore_patterns(repo_path, ignore)  # a bad pattern fails before anything is collected
     ssh = ssh_config(repo_path, host_files) if host_files is not None else None
     with existing(repo_path) as repo, repo.lock() if repo else contextlib.nullcontext():
         previous = latest(repo, live.name)
-        if repo is not None and previous is not None:
-            # the baselines in force (committed at HEAD): an invalid one fails before anything is collected
-            options = DriftOptions(ignore=options.ignore, in_force=in_force_at(repo, "HEAD"))
+        # the baselines in force (committed at HEAD): an invalid one fails before anything is collected
+        in_force = in_force_at(repo, "HEAD") if previous is not None else NO_BASELINES
+        options = DriftOptions(ignore=patterns, in_force=in_force)
         with session(live.conn) as si:
             current = collect_current(si, live, previous)
             if host_files is not None and ssh is not None:
