@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from driftguard.api._common import OperationalError, Progress, UsageError, existing, operational
+from driftguard.api._common import OperationalError, Progress, UsageError, existing, opened, operational
 from driftguard.api.drift import latest_snapshots
 from driftguard.collect import Session, hostfiles
 from driftguard.models import HostEvidence, Snapshot
@@ -15,7 +15,6 @@ from driftguard.normalize.bundle import bundle_host, host_index, place
 from driftguard.normalize.evidence import EvidenceParams, normalize_bundle
 from driftguard.normalize.hostfiles import apply_host_files
 from driftguard.report.commit import evidence_message
-from driftguard.store import StateRepo
 from driftguard.store.evidence import evidence_path, write_evidence
 
 # --- HA evidence: agent files over SSH, vm-support bundles (docs/host-files.md) ------------------------------------
@@ -123,7 +122,7 @@ def import_bundles(
             except hostfiles.BundleError as exc:
                 raise UsageError(str(exc)) from exc
     with existing(repo_path) as found, contextlib.ExitStack() as stack:
-        repo = found or stack.enter_context(StateRepo.open(repo_path, create=True))
+        repo = found or stack.enter_context(opened(repo_path, create=True))
         index = host_index(side.snapshot for side in latest_snapshots(repo, "HEAD")) if repo.head() else {}
         evidence: dict[str, HostEvidence] = {}
         for raw in raws:

@@ -13,6 +13,7 @@ from driftguard.api._common import (
     OperationalError,
     Progress,
     existing,
+    opened,
     operational,
     read_vcenter,
     session,
@@ -95,7 +96,7 @@ def _snapshot(live: Live, repo_path: Path, ignore: Sequence[str], host_files: Ho
                 current = drift.new  # stored aligned: host files not collected this time read unknown
         # Only now, with a complete collection in hand, may a missing state repo be created.
         with contextlib.ExitStack() as stack:
-            target = repo or stack.enter_context(StateRepo.open(repo_path, create=True))
+            target = repo or stack.enter_context(opened(repo_path, create=True))
             return _commit(target, current, previous, drift)
 
 
