@@ -14,6 +14,7 @@ from pyVmomi import vim
 from driftguard import api
 from driftguard.store import StateRepo
 from tests.ssh.sshd import Sshd, fake_host_root, ssh_config
+from tests.test_bundle_import import build_bundle
 from tests.test_e2e import ALICE, AUDITOR, SECRET, invoke
 from tests.test_hostfiles_e2e import snapshot as host_files_snapshot
 from tests.vcsim import scenario
@@ -96,6 +97,9 @@ def test_facade_closes_every_state_repo_it_opens(vcsim: Any, tmp_path: Path, mon
     api.plan(repo)
     api.ignored(repo)
     api.load_baselines(repo, "HEAD")
+    api.pin(repo, {"kind": "host"}, ["ntp_servers"])
+    api.import_bundles([build_bundle(tmp_path / "esx.tgz")], repo)
+    api.init(tmp_path / "fresh")
     with pytest.raises(api.UsageError):
         api.diff(repo, vcenter="no-such-vcenter")
     assert opened
