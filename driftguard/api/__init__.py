@@ -5,36 +5,32 @@ Every operational failure (vCenter unreachable, login refused, certificate rejec
 locked or corrupt) surfaces as :class:`OperationalError` with a one-line message for people; nothing is written or
 committed half-way.
 
-One module per command family, a DAG: :mod:`._common` (errors, connection, collection) ← :mod:`.ignore`,
-:mod:`.evidence` ← :mod:`.baselines` ← :mod:`.snapshots` ← :mod:`.diffs` ← :mod:`.checks`.
+One module per command family, a DAG without private imports between them: :mod:`._common` (errors, connection,
+collection, opening the state repo) ← :mod:`.ignore`, :mod:`.evidence` ← :mod:`.baselines` ← :mod:`.drift` (the one
+drift pipeline and the loader of the snapshots it compares) ← :mod:`.snapshots`, :mod:`.diffs`, :mod:`.checks`,
+:mod:`.plans`. Every public function reads "open → load → stage calls → result model"; the domain logic lives in
+the stages.
 """
 
 from driftguard import __version__
 from driftguard.api._common import Connection, DriftguardError, OperationalError, UsageError, vcenter_name
 from driftguard.api.baselines import (
-    InForce,
     InvalidBaselineError,
     baseline_sources,
-    ignored,
     init,
     load_baselines,
-    pin,
-    plan,
     shipped_baselines,
     validate,
 )
 from driftguard.api.checks import check, load_zones, rule_catalogue
 from driftguard.api.diffs import diff, diff_live, log
-from driftguard.api.evidence import (
-    NOT_COLLECTED,
-    HostFiles,
-    ImportResult,
-    align_host_evidence,
-    import_bundles,
-    trust_hosts,
-)
-from driftguard.api.snapshots import SnapshotResult, collect_snapshot, commit_message, snapshot
+from driftguard.api.evidence import HostFiles, ImportResult, import_bundles, trust_hosts
+from driftguard.api.plans import ignored, pin, plan
+from driftguard.api.snapshots import SnapshotResult, collect_snapshot, snapshot
+from driftguard.baseline.approval import InForce
+from driftguard.diff.align import NOT_COLLECTED, align_host_evidence
 from driftguard.normalize.evidence import EvidenceParams
+from driftguard.report.commit import commit_message
 
 __all__ = [
     "NOT_COLLECTED",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -62,7 +61,7 @@ def vcenter_name(url: str) -> str:
 
 
 @contextlib.contextmanager
-def _operational() -> Iterator[None]:
+def operational() -> Iterator[None]:
     """Translate the stages' typed errors into one error type with the stage's human message."""
     try:
         yield
@@ -70,14 +69,6 @@ def _operational() -> Iterator[None]:
         if isinstance(exc, UnknownRevisionError):
             raise UsageError(str(exc)) from exc
         raise OperationalError(str(exc)) from exc
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _parse_time(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
 
 
 def _connect(conn: Connection) -> Session:
@@ -99,14 +90,40 @@ def _collect(si: Session, conn: Connection, progress: Progress | None) -> Snapsh
     return snapshot
 
 
-def _open_existing(path: Path) -> StateRepo | None:
-    """The state repo at ``path``; None when there is nothing there yet (it is created after collecting).
+def session(conn: Connection) -> Session:
+    """A logged-in session with ``conn``'s vCenter (a context manager: logs out when left)."""
+    return _connect(conn)
+
+
+def read_vcenter(si: Session, conn: Connection, progress: Progress | None, name: str | None = None) -> Snapshot:
+    """vCenter's canonical snapshot now, complete or raising; ``name`` overrides its state-repo name."""
+    snapshot = _collect(si, conn, progress)
+    if name and snapshot.manifest.vcenter.name != name:
+        vcenter = snapshot.manifest.vcenter.model_copy(update={"name": name})
+        snapshot = snapshot.model_copy(update={"manifest": snapshot.manifest.model_copy(update={"vcenter": vcenter})})
+    return snapshot
+
+
+@contextlib.contextmanager
+def opened(path: Path, *, create: bool = False) -> Iterator[StateRepo]:
+    """The state repo at ``path``, closed when the block ends; its errors are operational."""
+    with operational(), StateRepo.open(path, create=create) as repo:
+        yield repo
+
+
+@contextlib.contextmanager
+def existing(path: Path) -> Iterator[StateRepo | None]:
+    """The state repo at ``path``, or None when there is nothing there yet (it is created after collecting);
+    closed when the block ends.
 
     An existing directory that is not a git repository is an error rather than something to `git init` over.
     """
-    try:
-        return StateRepo.open(path)
-    except StoreError:
-        if path.exists() and (not path.is_dir() or any(path.iterdir())):
-            raise
-        return None
+    with operational():
+        try:
+            repo = StateRepo.open(path)
+        except StoreError:
+            if path.exists() and (not path.is_dir() or any(path.iterdir())):
+                raise
+            repo = None
+        with repo if repo is not None else contextlib.nullcontext():
+            yield repo

@@ -1,25 +1,19 @@
-"""Baselines: validate, plan, pin, ignored, init, and the approval of drift by the baselines in force."""
+"""Baselines: loading and validation, init, the shipped ones, and the approval of drift by the baselines in force
+(what ``plan``, ``pin`` and ``baseline ignored`` do with them over snapshots is in :mod:`.plans`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from driftguard import __version__, baseline, policy
-from driftguard.api._common import OperationalError, UsageError, _operational
-from driftguard.api.evidence import align_host_evidence
-from driftguard.api.ignore import ignore_patterns
-from driftguard.baseline import plan as baseline_plan
+from driftguard.api._common import OperationalError, UsageError, opened
 from driftguard.baseline import scaffold as baseline_scaffold
+from driftguard.baseline.approval import InForce
 from driftguard.baseline.loader import SHIPPED_PREFIX, name_of
-from driftguard.baseline.pin import pin as pin_baseline
-from driftguard.diff import diff_snapshots
-from driftguard.models import DriftItem, Endpoint, Snapshot
-from driftguard.models.plan import BaselineIssue, IgnorePreview, PlanReport, PlanSummary
+from driftguard.baseline.locate import locate_rule_issues
+from driftguard.models.plan import BaselineIssue
 from driftguard.store import StateRepo
 
 # --- baselines: approved configuration in the state repo (docs/baselines.md) -------------------------------------
@@ -44,7 +38,8 @@ def _decode(files: dict[str, bytes]) -> dict[str, str]:
     return out
 
 
-def _worktree_baselines(repo_path: Path) -> dict[str, str]:
+def worktree_baselines(repo_path: Path) -> dict[str, str]:
+    """Repo path → text of the baselines in the state repo's working tree."""
     directory = repo_path / baseline.BASELINE_DIR
     if not directory.is_dir():
         return {}
@@ -52,12 +47,14 @@ def _worktree_baselines(repo_path: Path) -> dict[str, str]:
     return _decode(files)
 
 
-def _committed_baselines(repo: StateRepo, rev: str) -> dict[str, str]:
+def committed_baselines(repo: StateRepo, rev: str) -> dict[str, str]:
+    """Repo path → text of the baselines committed at ``rev``."""
     files = repo.read_dir(rev, baseline.BASELINE_DIR)
     return _decode({path: data for path, data in files.items() if baseline.is_baseline_path(path)})
 
 
-def _load(files: dict[str, str], names: Sequence[str] | None = None) -> baseline.BaselineSet:
+def parse_baselines(files: dict[str, str], names: Sequence[str] | None = None) -> baseline.BaselineSet:
+    """The baselines of ``files`` (all, or ``names``); invalid ones raise :class:`InvalidBaselineError`."""
     try:
         return baseline.load(files, names=names)
     except baseline.BaselineError as exc:
@@ -71,33 +68,21 @@ def load_baselines(
     (``all`` means all). Invalid ones raise :class:`InvalidBaselineError`."""
     wanted = None if not names or "all" in names else list(names)
     if rev is None:
-        return _load(_worktree_baselines(repo_path), wanted)
-    with _operational():
-        repo = StateRepo.open(repo_path)
-        return _load(_committed_baselines(repo, repo.resolve(rev)), wanted)
+        return parse_baselines(worktree_baselines(repo_path), wanted)
+    with opened(repo_path) as repo:
+        return parse_baselines(committed_baselines(repo, repo.resolve(rev)), wanted)
 
 
-@dataclass(frozen=True)
-class InForce:
-    """The baselines committed at one revision, with the commit that last changed each file."""
-
-    baselines: baseline.BaselineSet
-    commits: dict[str, str | None]
-
-    def approve(self, items: list[DriftItem], snapshot: Snapshot) -> list[DriftItem]:
-        # A state repo without baselines approves nothing and disapproves nothing: `approved` stays unset, so
-        # commit messages and reports do not call every change "unapproved" before anyone wrote a baseline.
-        if not self.baselines.baselines:
-            return items
-        return baseline.approve(items, snapshot, self.baselines, self.commits)
+NO_BASELINES = InForce()
+"""A state repo without baselines (or before its first commit): approves nothing, disapproves nothing."""
 
 
-def _baselines_at(repo: StateRepo, rev: str) -> InForce:
+def in_force_at(repo: StateRepo | None, rev: str) -> InForce:
     """The baselines in force at ``rev`` (the tree of that commit) and the commits that approved them."""
-    if rev == "HEAD" and repo.head() is None:
-        return InForce(baseline.BaselineSet(), {})
+    if repo is None or (rev == "HEAD" and repo.head() is None):
+        return NO_BASELINES
     commit = repo.resolve(rev)
-    loaded = _load(_committed_baselines(repo, commit))
+    loaded = parse_baselines(committed_baselines(repo, commit))
     commits = {
         name: (None if parsed.shipped else repo.last_change(commit, parsed.file))
         for name, parsed in loaded.baselines.items()
@@ -105,7 +90,7 @@ def _baselines_at(repo: StateRepo, rev: str) -> InForce:
     return InForce(loaded, commits)
 
 
-def _planned_rules(
+def planned_rules(
     in_force: baseline.BaselineSet,
     config: policy.RuleConfig | None,
     *,
@@ -121,13 +106,7 @@ def _planned_rules(
         located = [i for i in exc.issues if i.rule_id in in_force.rules and (config is None or i.rule_id not in config)]
         if not located:
             raise UsageError(str(exc)) from exc
-        issues = []
-        for issue in located:
-            pos = in_force.locate_rule(issue.rule_id, [str(p) for p in issue.loc])
-            where = ".".join(str(p) for p in issue.loc)
-            message = f"rules.{issue.rule_id}{'.' + where if where else ''}: {issue.message}"
-            issues.append(BaselineIssue(file=pos.file, line=pos.line, column=pos.column, message=message))
-        raise InvalidBaselineError(issues) from exc
+        raise InvalidBaselineError(locate_rule_issues(in_force, located)) from exc
     except (policy.RuleFailedError, policy.RegistryError) as exc:
         raise OperationalError(str(exc)) from exc
 
@@ -157,125 +136,12 @@ def validate(paths: Sequence[Path]) -> list[BaselineIssue]:
             issues += exc.issues
             continue
         try:
-            _planned_rules(loaded, None)
+            planned_rules(loaded, None)
         except InvalidBaselineError as exc:
             issues += exc.issues
         except UsageError as exc:
             issues.append(BaselineIssue(file=str(directory), message=str(exc)))
     return issues
-
-
-def _snapshots_at(repo: StateRepo, commit: str) -> list[tuple[str, Snapshot]]:
-    """(snapshot commit, snapshot) of every vCenter's latest snapshot at ``commit``."""
-    out = []
-    for name in repo.vcenters(commit):
-        state = repo.latest_commit(name, commit)
-        if state is not None:
-            out.append((state, repo.load(state, name)))
-    return out
-
-
-WORKTREE = "worktree"
-
-
-def plan(repo_path: Path, base: str = "HEAD", head: str = WORKTREE) -> PlanReport:
-    """What the baselines of ``head`` (a revision, or the working tree) change against those of ``base``:
-    validation, the changes, per changed expectation the selected objects (observed → target, grouped), and the
-    compliance drift that appears or disappears — evaluated on the latest snapshots at ``base``."""
-    with _operational():
-        repo = StateRepo.open(repo_path)
-        base_commit = repo.resolve(base)
-        base_files = _committed_baselines(repo, base_commit)
-        head_ref = WORKTREE if head == WORKTREE else repo.resolve(head)
-        head_files = _worktree_baselines(repo_path) if head == WORKTREE else _committed_baselines(repo, head_ref)
-        snapshots = _snapshots_at(repo, base_commit)
-    base_end, head_end = Endpoint(ref=base_commit), Endpoint(ref=head_ref)
-    ends = [Endpoint(ref=c, collected_at=s.manifest.finished_at) for c, s in snapshots]
-    try:
-        head_set = _load(head_files)
-        _planned_rules(head_set, None)
-    except InvalidBaselineError as exc:
-        summary = PlanSummary(valid=False)
-        return PlanReport(base=base_end, head=head_end, snapshots=ends, errors=exc.issues, summary=summary)
-    try:
-        base_set = _load(base_files)
-    except InvalidBaselineError:
-        base_set = baseline.BaselineSet()  # an invalid base cannot be compared with: everything reads as new
-    observed = [s for _, s in snapshots]
-    changes = baseline_plan.changes(base_set, head_set)
-    planned = baseline_plan.planned(base_set, head_set, observed)
-    new, gone, before, after = baseline_plan.compliance_delta(base_set, head_set, observed)
-    changed_files = {p for p in base_files.keys() | head_files.keys() if base_files.get(p) != head_files.get(p)}
-    summary = PlanSummary(
-        valid=True,
-        files_changed=len(changed_files),
-        changes=len(changes),
-        noncompliant_before=before,
-        noncompliant_after=after,
-        newly_noncompliant=len(new),
-        resolved=len(gone),
-    )
-    return PlanReport(
-        base=base_end,
-        head=head_end,
-        snapshots=ends,
-        changes=changes,
-        expectations=planned,
-        newly_noncompliant=new,
-        resolved=gone,
-        summary=summary,
-    )
-
-
-def pin(
-    repo_path: Path,
-    select: dict[str, Any],
-    paths: Sequence[str] = ("*",),
-    *,
-    rev: str | None = None,
-    name: str = "pinned",
-) -> str:
-    """YAML text of a baseline that expects what the selected objects have in the latest snapshots (at ``rev``)."""
-    try:
-        selector = baseline.Selector.model_validate(select)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise UsageError(f"--select: {problems}") from None
-    with _operational():
-        repo = StateRepo.open(repo_path)
-        commit = repo.resolve(rev or "HEAD")
-        snapshots = _snapshots_at(repo, commit)
-    if not snapshots:
-        raise UsageError(f"no snapshot at {rev or 'HEAD'} to pin from")
-    try:
-        return pin_baseline([s for _, s in snapshots], selector, paths, name=name, source=commit[:10])
-    except baseline.BaselineError as exc:
-        raise InvalidBaselineError(exc.issues) from None
-
-
-def ignored(repo_path: Path, rev: str | None = None) -> IgnorePreview:
-    """What the baselines' ignore rules hide: compliance drift of the latest snapshots and history drift of their
-    last change (``driftguard baseline ignored``)."""
-    in_force = load_baselines(repo_path, rev)
-    patterns = in_force.ignore
-    hidden_compliance: list[DriftItem] = []
-    hidden_history: list[DriftItem] = []
-    with _operational():
-        repo = StateRepo.open(repo_path)
-        commit = repo.resolve(rev or "HEAD")
-        for state, snap in _snapshots_at(repo, commit):
-            unfiltered = baseline.BaselineSet(
-                baselines=in_force.baselines, selected=in_force.selected, expectations=in_force.expectations
-            )
-            hidden_compliance += [
-                i for i in baseline.compliance(snap, unfiltered) if baseline.ignored(patterns, i.kind, i.path)
-            ]
-            previous = repo.previous_commit(state, snap.manifest.vcenter.name)
-            if previous is not None:
-                old, new = align_host_evidence(repo.load(previous, snap.manifest.vcenter.name), snap)
-                items = diff_snapshots(old, new, ignore=ignore_patterns(repo_path))
-                hidden_history += [i for i in items if baseline.ignored(patterns, i.kind, i.path)]
-    return IgnorePreview(patterns=patterns, compliance=hidden_compliance, history=hidden_history)
 
 
 def init(directory: Path, *, force: bool = False) -> list[str]:
@@ -286,12 +152,11 @@ def init(directory: Path, *, force: bool = False) -> list[str]:
     existing = [path for path in files if (directory / path).exists()]
     if existing and not force:
         raise UsageError(f"{directory}: {', '.join(existing)} already exist (--force overwrites)")
-    with _operational():
-        StateRepo.open(directory, create=True).close()
-    for path, text in files.items():
-        target = directory / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+    with opened(directory, create=True) as repo:  # `git init` when it is not a repository yet
+        for path, text in files.items():
+            target = repo.path / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
     return list(files)
 
 
@@ -299,7 +164,7 @@ def baseline_sources(repo_path: Path | None = None) -> dict[str, str]:
     """Name → display path of every baseline available: the state repo's working tree, then the shipped ones."""
     out = {name: f"{SHIPPED_PREFIX}{name}.yaml" for name in baseline.shipped_sources()}
     if repo_path is not None:
-        for path in _worktree_baselines(repo_path):
+        for path in worktree_baselines(repo_path):
             out[name_of(path)] = path
     return dict(sorted(out.items()))
 

@@ -12,25 +12,29 @@ from driftguard.api._common import (
     OperationalError,
     Progress,
     UsageError,
-    _collect,
-    _connect,
-    _open_existing,
-    _operational,
+    existing,
+    opened,
+    session,
     vcenter_name,
 )
-from driftguard.api.baselines import _planned_rules, load_baselines
-from driftguard.api.diffs import _single_vcenter, stored_drift
+from driftguard.api.baselines import in_force_at, load_baselines, planned_rules
+from driftguard.api.drift import (
+    Drift,
+    DriftOptions,
+    Live,
+    collect_current,
+    drift_between,
+    latest,
+    live_source,
+    pick_vcenter,
+    stored_drift,
+)
 from driftguard.api.ignore import ignore_patterns
-from driftguard.api.snapshots import _window
-from driftguard.attribute import attribute
 from driftguard.baseline.evaluate import as_finding, sort_items, violations
-from driftguard.collect import collect_history
-from driftguard.diff import diff_snapshots
-from driftguard.models import DriftItem, Endpoint, History, Snapshot
+from driftguard.models import Endpoint, Snapshot
 from driftguard.models.findings import CheckReport, Finding
 from driftguard.models.snapshot import KINDS
-from driftguard.normalize.events import normalize_history
-from driftguard.store import StateRepo, manifest_path, object_path
+from driftguard.store import manifest_path, object_path
 
 # --- policy: `driftguard check` and the rule catalogue (docs/rules.md) -------------------------------------------
 
@@ -66,6 +70,7 @@ def load_zones(repo_path: Path, zones: Path | None = None) -> policy.ZoneConfig:
         return policy.parse_zones(text, str(path))
 
 
+# The published signature the CLI and schedulers call: kept stable (additive changes only), hence 12 arguments.
 def check(
     repo_path: Path,
     rev: str | None = None,
@@ -81,7 +86,8 @@ def check(
     baselines: Sequence[str] | None = None,
     use_baselines: bool = True,
 ) -> CheckReport:
-    """Run the rule catalogue on a stored snapshot (default: the latest) or on vCenter right now (``live``).
+    """Run the rule catalogue on a stored snapshot (default: the latest) or on vCenter right now (``live``;
+    ``vcenter`` then names it in the state repo, default from its URL).
 
     The rules also see the drift since the previous snapshot, attributed, and the events of that window: the
     stored history of the commit, or for ``live`` the history read from vCenter since the latest snapshot.
@@ -94,15 +100,16 @@ def check(
     """
     zone_config = load_zones(repo_path, zones)
     in_force = load_baselines(repo_path, rev, names=baselines) if use_baselines else baseline.BaselineSet()
-    planned = _planned_rules(in_force, config, select=rules, skip=skip)
+    planned = planned_rules(in_force, config, select=rules, skip=skip)
     if live:
         if conn is None:
             raise UsageError("a live check needs a vCenter connection")
         ref = "live"
-        target, drift, history = _live_target(conn, repo_path, progress)
+        target, drift = _live_target(Live(conn, vcenter or vcenter_name(conn.url), progress), repo_path)
     else:
-        ref, target, drift, history = _stored_target(repo_path, rev, vcenter)
-    context = policy.RuleContext.build(target, drift=drift, history=history, zones=zone_config)
+        ref, target, drift = _stored_target(repo_path, rev, vcenter)
+    history = drift.history if drift is not None else None
+    context = policy.RuleContext.build(target, drift=drift.items if drift else [], history=history, zones=zone_config)
     with _policy_errors():
         findings = policy.run(target, context, planned)
     broken = violations(target, in_force)
@@ -116,41 +123,31 @@ def check(
     )
 
 
-def _stored_target(
-    repo_path: Path, rev: str | None, vcenter: str | None
-) -> tuple[str, Snapshot, list[DriftItem], History | None]:
-    with _operational():
-        repo = StateRepo.open(repo_path)
-        name = _single_vcenter(repo, vcenter, rev or "HEAD")
+def _stored_target(repo_path: Path, rev: str | None, vcenter: str | None) -> tuple[str, Snapshot, Drift | None]:
+    with opened(repo_path) as repo:
+        name = pick_vcenter(repo, vcenter, rev or "HEAD")
         commit = repo.latest_commit(name, repo.resolve(rev) if rev else "HEAD")
         if commit is None:
             raise UsageError(f"no snapshot of {name} at {rev or 'HEAD'}")
         previous = repo.previous_commit(commit, name)
         if previous is None:
-            return commit, repo.load(commit, name), [], None
-        # one load of each snapshot: the rules judge the stored one, with the drift and history since the last
-        drift = stored_drift(repo, repo_path, name, previous, commit)
-    return commit, drift.stored_new, drift.items, drift.history
+            return commit, repo.load(commit, name), None
+        # the rules judge the stored snapshot, with the drift and history since the one before
+        drift = stored_drift(repo, name, previous, commit, ignore_patterns(repo_path))
+        return commit, drift.target, drift
 
 
-def _live_target(
-    conn: Connection, repo_path: Path, progress: Progress | None
-) -> tuple[Snapshot, list[DriftItem], History | None]:
-    with _operational():
-        repo = _open_existing(repo_path)
-        name = vcenter_name(conn.url)
-        old_commit = repo.latest_commit(name) if repo else None
-        old = repo.load(old_commit, name) if repo and old_commit else None
-        with _connect(conn) as si:
-            live = _collect(si, conn, progress)
-            if repo is None or old is None:
-                return live, [], None
-            window = _window(repo, old_commit, old, live)
-            history = normalize_history(collect_history(si, begin=window[0], end=window[1]))
-        items = diff_snapshots(old, live, ignore=ignore_patterns(repo_path))
-        if items:
-            items = attribute(items, history, old=old, new=live, window=window)
-        return live, items, history
+def _live_target(live: Live, repo_path: Path) -> tuple[Snapshot, Drift | None]:
+    """vCenter now, with the drift since its latest snapshot: the same pipeline as ``diff --live``."""
+    patterns = ignore_patterns(repo_path)
+    with existing(repo_path) as repo, session(live.conn) as si:
+        old = latest(repo, live.name)
+        current = collect_current(si, live, old)
+        if repo is None or old is None:
+            return current, None
+        options = DriftOptions(ignore=patterns, in_force=in_force_at(repo, "HEAD"), always_history=True)
+        drift = drift_between(repo, old, current, live_source(si), options)
+        return drift.target, drift
 
 
 def _located(snapshot: Snapshot, finding: Finding) -> Finding:

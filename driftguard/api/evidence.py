@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from driftguard.api._common import OperationalError, Progress, UsageError, _open_existing, _operational
-from driftguard.collect import CollectError, Session, hostfiles
+from driftguard.api._common import OperationalError, Progress, UsageError, existing, opened, operational
+from driftguard.api.drift import latest_snapshots
+from driftguard.collect import Session, hostfiles
 from driftguard.models import HostEvidence, Snapshot
+from driftguard.normalize.bundle import bundle_host, host_index, place
 from driftguard.normalize.evidence import bundle_logs, normalize_bundle
 from driftguard.normalize.hostfiles import apply_host_files
 from driftguard.policy import EvidenceParams, evidence_findings
-from driftguard.store import StateRepo
+from driftguard.report.commit import evidence_message
 from driftguard.store.evidence import evidence_path, write_evidence
 
 # --- HA evidence: agent files over SSH, vm-support bundles (docs/host-files.md) ------------------------------------
-
-NOT_COLLECTED = "HA agent files were not collected in this snapshot (no --host-files)"
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class HostFiles:
     timeout: float | None = None
 
 
-def _ssh_config(repo_path: Path, options: HostFiles) -> hostfiles.SshConfig:
+def ssh_config(repo_path: Path, options: HostFiles) -> hostfiles.SshConfig:
     if options.mode != "ssh":
         raise UsageError(f"unknown host-file source {options.mode!r} (supported: ssh)")
     path = options.config
@@ -48,7 +49,7 @@ def _ssh_config(repo_path: Path, options: HostFiles) -> hostfiles.SshConfig:
     return config.with_overrides(parallelism=options.parallelism, timeout=options.timeout)
 
 
-def _with_host_files(
+def with_host_files(
     si: Session,
     snapshot: Snapshot,
     options: HostFiles,
@@ -75,37 +76,6 @@ def _with_host_files(
     return apply_host_files(snapshot, raw, config.redact)
 
 
-def align_host_evidence(old: Snapshot, new: Snapshot) -> tuple[Snapshot, Snapshot]:
-    """Make a run without host files comparable with one that had them.
-
-    A host whose agent files were collected on one side only (``ha_agent.source`` unset on the other, and not
-    already unknown) gets ``unknowns["ha_agent"]`` on the uncollected side, and a cluster's HA runtime likewise:
-    switching ``--host-files`` on or off is not drift, and certainly not an edit made outside vCenter.
-    """
-
-    def mark(snapshot: Snapshot, other: Snapshot) -> Snapshot:
-        hosts = dict(snapshot.hosts)
-        for host_id, host in snapshot.hosts.items():
-            peer = other.hosts.get(host_id)
-            collected_there = peer is not None and peer.ha_agent.source is not None
-            if collected_there and host.ha_agent.source is None and "ha_agent" not in host.unknowns:
-                unknowns = dict(sorted({**host.unknowns, "ha_agent": NOT_COLLECTED}.items()))
-                hosts[host_id] = host.model_copy(update={"unknowns": unknowns})
-        clusters = dict(snapshot.clusters)
-        for cluster_id, cluster in snapshot.clusters.items():
-            peer_cluster = other.clusters.get(cluster_id)
-            if peer_cluster is None or "ha_runtime" in cluster.unknowns or cluster.ha_runtime is not None:
-                continue
-            if peer_cluster.ha_runtime is not None or "ha_runtime" in peer_cluster.unknowns:
-                unknowns = dict(sorted({**cluster.unknowns, "ha_runtime": NOT_COLLECTED}.items()))
-                clusters[cluster_id] = cluster.model_copy(update={"unknowns": unknowns})
-        if hosts == snapshot.hosts and clusters == snapshot.clusters:
-            return snapshot
-        return snapshot.model_copy(update={"hosts": hosts, "clusters": clusters}).with_counts()
-
-    return mark(old, new), mark(new, old)
-
-
 def trust_hosts(
     hosts: Sequence[str],
     repo_path: Path | None,
@@ -117,19 +87,13 @@ def trust_hosts(
     """Record the SSH host keys of ``hosts`` (names as in vCenter, mapped through the config) in the known_hosts
     file driftguard verifies against. Returns that file and what was recorded."""
     options = HostFiles(config=config)
-    ssh_config = _ssh_config(repo_path or Path.cwd(), options)
-    known = ssh_config.known_hosts
+    ssh = ssh_config(repo_path or Path.cwd(), options)
+    known = ssh.known_hosts
     if known is None:
         # recording keys for the state repo: its own file, so CI and colleagues verify against the same keys
         known = (repo_path / "known_hosts") if repo_path is not None else Path("~/.ssh/known_hosts").expanduser()
-    try:
-        return known, hostfiles.trust_hosts(
-            [ssh_config.target(h) for h in hosts], known, replace=replace, timeout=timeout
-        )
-    except hostfiles.HostKeyError as exc:
-        raise OperationalError(str(exc)) from exc
-    except CollectError as exc:
-        raise OperationalError(str(exc)) from exc
+    with operational():  # a refused or changed host key too (HostKeyError is a CollectError)
+        return known, hostfiles.trust_hosts([ssh.target(h) for h in hosts], known, replace=replace, timeout=timeout)
 
 
 @dataclass(frozen=True)
@@ -150,47 +114,26 @@ def import_bundles(
     """Read vm-support bundles, commit each host's evidence to ``evidence/<vcenter>/<host>.json`` and return the
     findings. A host whose name matches a host in a stored snapshot is filed under that vCenter and moref."""
     params = params or EvidenceParams()
-    ssh_config = _ssh_config(repo_path, HostFiles(config=config))
+    ssh = ssh_config(repo_path, HostFiles(config=config))
     raws = []
-    with _operational():
+    with operational():
         for path in bundles:
             try:
                 raws.extend(hostfiles.read_bundle(path))
             except hostfiles.BundleError as exc:
                 raise UsageError(str(exc)) from exc
-        repo = _open_existing(repo_path) or StateRepo.open(repo_path, create=True)
-        known = _known_host_names(repo)
+    with existing(repo_path) as found, contextlib.ExitStack() as stack:
+        repo = found or stack.enter_context(opened(repo_path, create=True))
+        index = host_index(side.snapshot for side in latest_snapshots(repo, "HEAD")) if repo.head() else {}
         evidence: dict[str, HostEvidence] = {}
         for raw in raws:
-            probe = normalize_bundle(raw, patterns=ssh_config.redact, vcenter="_bundles", host_id=None, location=None)
-            vcenter, host_id = known.get(_short(probe.host.name), ("_bundles", probe.host.name))
-            location = evidence_path(vcenter, probe.host.name)
-            item = normalize_bundle(
-                raw, patterns=ssh_config.redact, vcenter=vcenter, host_id=host_id, location=location
-            )
+            name = bundle_host(raw)
+            vcenter, host_id = place(name, index)
+            location = evidence_path(vcenter, name)
+            item = normalize_bundle(raw, patterns=ssh.redact, vcenter=vcenter, host_id=host_id, location=location)
             logs = bundle_logs(raw, vcenter=vcenter, host_id=host_id, location=location)
             findings = evidence_findings([logs], params.rule_config())  # the DG-EVIDENCE-* rules, via the engine
             evidence[location] = item.model_copy(update={"findings": findings})
-        findings = [f for e in evidence.values() for f in e.findings]
-        hosts = ", ".join(sorted(e.host.name for e in evidence.values()))
-        severities = sorted({f.severity for f in findings})
-        message = f"evidence: {hosts} from {len(bundles)} bundle(s): {len(findings)} finding(s)" + (
-            f" ({', '.join(severities)})" if severities else ""
-        )
+        message = evidence_message(evidence.values(), len(bundles))
         commit = write_evidence(repo, evidence, message)
         return ImportResult(evidence=list(evidence.values()), paths=list(evidence), commit=commit, message=message)
-
-
-def _short(name: str) -> str:
-    return name.lower().split(".", 1)[0]
-
-
-def _known_host_names(repo: StateRepo) -> dict[str, tuple[str, str]]:
-    """Short host name → (vCenter, moref) from the latest snapshot of every vCenter in the repo."""
-    if repo.head() is None:
-        return {}
-    found: dict[str, tuple[str, str]] = {}
-    for name in repo.vcenters():
-        for host in repo.load("HEAD", name).hosts.values():
-            found.setdefault(_short(host.name), (name, host.id))
-    return found

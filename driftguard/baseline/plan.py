@@ -8,14 +8,23 @@ is resolved, so a change to a baseline that others extend shows up where it take
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from driftguard.baseline import paths
 from driftguard.baseline.evaluate import Dumps, compliance, observe, target
 from driftguard.baseline.loader import BaselineSet, Resolved
-from driftguard.models import DriftItem, Snapshot
-from driftguard.models.plan import BaselineChange, PlanGroup, PlannedExpectation, PlanObject
+from driftguard.models import DriftItem, Endpoint, Snapshot
+from driftguard.models.plan import (
+    BaselineChange,
+    BaselineIssue,
+    PlanGroup,
+    PlannedExpectation,
+    PlanObject,
+    PlanReport,
+    PlanSummary,
+)
 
 
 def _dump(resolved: Resolved) -> dict[str, Any]:
@@ -147,3 +156,49 @@ def compliance_delta(
     new = [i for i in after if _key(i) not in before_keys]
     gone = [i for i in before if _key(i) not in after_keys]
     return new, gone, len(before), len(after)
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """Everything ``driftguard plan`` compares: the baseline files and sets at both ends, the snapshots."""
+
+    base: Endpoint
+    head: Endpoint
+    base_files: Mapping[str, str]
+    head_files: Mapping[str, str]
+    snapshots: Sequence[tuple[Endpoint, Snapshot]]
+    """Each vCenter's latest snapshot at the base, with the endpoint of its commit."""
+
+
+def invalid(inputs: PlanInputs, errors: Sequence[BaselineIssue]) -> PlanReport:
+    """The plan of a head whose baselines do not validate: the errors, nothing evaluated."""
+    ends = [end for end, _ in inputs.snapshots]
+    summary = PlanSummary(valid=False)
+    return PlanReport(base=inputs.base, head=inputs.head, snapshots=ends, errors=list(errors), summary=summary)
+
+
+def assemble(inputs: PlanInputs, base: BaselineSet, head: BaselineSet) -> PlanReport:
+    """The plan of a valid head against ``base`` (an invalid base is compared with as an empty set)."""
+    observed = [snapshot for _, snapshot in inputs.snapshots]
+    found = changes(base, head)
+    new, gone, before, after = compliance_delta(base, head, observed)
+    files = inputs.base_files.keys() | inputs.head_files.keys()
+    summary = PlanSummary(
+        valid=True,
+        files_changed=sum(1 for p in files if inputs.base_files.get(p) != inputs.head_files.get(p)),
+        changes=len(found),
+        noncompliant_before=before,
+        noncompliant_after=after,
+        newly_noncompliant=len(new),
+        resolved=len(gone),
+    )
+    return PlanReport(
+        base=inputs.base,
+        head=inputs.head,
+        snapshots=[end for end, _ in inputs.snapshots],
+        changes=found,
+        expectations=planned(base, head, observed),
+        newly_noncompliant=new,
+        resolved=gone,
+        summary=summary,
+    )

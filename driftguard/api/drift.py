@@ -1,0 +1,178 @@
+"""The one drift pipeline every command runs: align host evidence → diff with the baselines' and the user's
+ignores → attribution window → history → attribute → approve; and the one loader of the snapshots it compares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pydantic import ValidationError
+
+from driftguard.api._common import Connection, OperationalError, Progress, UsageError, read_vcenter
+from driftguard.api.baselines import NO_BASELINES, in_force_at
+from driftguard.attribute import attribute
+from driftguard.baseline.approval import InForce
+from driftguard.collect import Session, collect_history
+from driftguard.diff import diff_snapshots
+from driftguard.diff.align import align_host_evidence
+from driftguard.models import DiffReport, DriftItem, Endpoint, History, Snapshot
+from driftguard.models.history import merge
+from driftguard.normalize.events import normalize_history
+from driftguard.store import StateRepo, vcenter_dir
+
+HISTORY_FILE = "history.json"
+"""Per-commit file (beside ``manifest.json``) holding the events and tasks that explain that commit's drift, so
+attribution of stored snapshots works offline and outlives vCenter's event retention."""
+
+Window = tuple[datetime, datetime]
+HistorySource = Callable[[Window], History]
+"""The events and tasks of an attribution window: read from vCenter, or from what the commits stored."""
+
+
+@dataclass(frozen=True)
+class Side:
+    """One stored end of a comparison: the commit that holds the snapshot, and the snapshot."""
+
+    commit: str
+    snapshot: Snapshot
+
+
+@dataclass(frozen=True)
+class DriftOptions:
+    """What shapes the drift besides the two snapshots."""
+
+    ignore: Sequence[str] = ()
+    """The user's ignore patterns (``.driftguardignore``, ``--ignore``); the baselines' ``ignore:`` come along."""
+    in_force: InForce = NO_BASELINES
+    always_history: bool = False
+    """Read the window's history even when nothing drifted (``check``: the rules read events themselves)."""
+
+
+@dataclass(frozen=True)
+class Drift:
+    """History drift from a stored snapshot to a newer one, attributed and marked against the baselines."""
+
+    old: Snapshot
+    new: Snapshot
+    """Both sides aligned for comparison (host files collected on one side only read *unknown* on the other)."""
+    target: Snapshot
+    """The newer snapshot as given (what the rules of ``check`` judge, and what ``snapshot`` commits)."""
+    items: list[DriftItem]
+    history: History
+
+    def report(self, old_ref: str, new_ref: str) -> DiffReport:
+        return DiffReport.model_validate(
+            {
+                "from": Endpoint(ref=old_ref, collected_at=self.old.manifest.finished_at),
+                "to": Endpoint(ref=new_ref, collected_at=self.new.manifest.finished_at),
+                "items": self.items,
+                "summary": DiffReport.summarize(self.items),
+            }
+        )
+
+
+def drift_between(repo: StateRepo, old: Side, new: Snapshot, history: HistorySource, options: DriftOptions) -> Drift:
+    """The drift from ``old`` to ``new``: the one place snapshots are aligned, diffed, attributed and approved."""
+    aligned_old, aligned_new = align_host_evidence(old.snapshot, new)
+    items = diff_snapshots(aligned_old, aligned_new, ignore=[*options.in_force.baselines.ignore, *options.ignore])
+    span = window(repo, old.commit, aligned_old, aligned_new)
+    events = history(span) if items or options.always_history else History(begin=span[0], end=span[1])
+    if items:
+        items = attribute(items, events, old=aligned_old, new=aligned_new, window=span)
+    return Drift(aligned_old, aligned_new, new, options.in_force.approve(items, aligned_new), events)
+
+
+def window(repo: StateRepo, old_commit: str, old: Snapshot, new: Snapshot) -> Window:
+    """(T0, T1] for attribution: from the last time the old state was verified unchanged to the new collection."""
+    end = _time(new.manifest.finished_at) or datetime.now(UTC)
+    begin = _time(old.manifest.started_at)
+    verified = repo.last_verified(old_commit, old.manifest.vcenter.name)
+    # A later run that saw the same state proves nothing changed before it: the window starts there.
+    if verified is not None and (begin is None or verified > begin):
+        begin = verified
+    return (begin or end, end)
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+# --- the snapshots compared -----------------------------------------------------------------------------------
+
+
+def latest(repo: StateRepo | None, name: str, rev: str = "HEAD") -> Side | None:
+    """The latest stored snapshot of ``name`` at ``rev`` (None in a missing or empty repo, or before the first)."""
+    commit = repo.latest_commit(name, rev) if repo is not None else None
+    return Side(commit, repo.load(commit, name)) if repo is not None and commit is not None else None
+
+
+def latest_snapshots(repo: StateRepo, commit: str) -> list[Side]:
+    """The latest snapshot of every vCenter in the state repo at ``commit``."""
+    sides = (latest(repo, name, commit) for name in repo.vcenters(commit))
+    return [side for side in sides if side is not None]
+
+
+def pick_vcenter(repo: StateRepo, vcenter: str | None, rev: str = "HEAD") -> str:
+    """``vcenter`` when the state repo has it, else the only vCenter there is; a usage error otherwise."""
+    names = repo.vcenters(rev)
+    if vcenter:
+        if vcenter not in names:
+            raise UsageError(f"no vCenter named {vcenter!r} in the state repo (have: {', '.join(names) or 'none'})")
+        return vcenter
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        raise UsageError("the state repo has no snapshot yet: run `driftguard snapshot` first")
+    raise UsageError(f"the state repo holds several vCenters ({', '.join(names)}): pick one with --vcenter-name")
+
+
+def stored_drift(repo: StateRepo, name: str, old_commit: str, new_commit: str, ignore: Sequence[str]) -> Drift:
+    """The drift between two stored snapshots of ``name``, each loaded once: approved by the baselines committed
+    with the newer one, attributed from the histories the commits in between stored."""
+    old = Side(old_commit, repo.load(old_commit, name))
+    new = repo.load(new_commit, name)
+    options = DriftOptions(ignore=ignore, in_force=in_force_at(repo, new_commit), always_history=True)
+    return drift_between(repo, old, new, lambda _: stored_history(repo, name, old_commit, new_commit), options)
+
+
+def stored_history(repo: StateRepo, name: str, old_commit: str, new_commit: str) -> History:
+    """Union of the histories committed with every snapshot of ``name`` in (old, new]."""
+    path = f"{vcenter_dir(name)}/{HISTORY_FILE}"  # where the snapshot wrote it: the sanitised directory
+    parts = []
+    for commit in repo.commits_between(old_commit, new_commit, name):
+        data = repo.read_file(commit, path)
+        try:
+            parts.append((commit, History.model_validate_json(data) if data is not None else None))
+        except ValidationError as exc:
+            raise OperationalError(f"{path} of commit {commit[:10]} is corrupt ({exc.error_count()} errors)") from None
+    return merge(parts)
+
+
+# --- vCenter now ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Live:
+    """What a live read needs: the connection, the vCenter's name in the state repo, a progress callback."""
+
+    conn: Connection
+    name: str
+    progress: Progress | None = None
+
+
+def collect_current(si: Session, live: Live, previous: Side | None) -> Snapshot:
+    """vCenter's snapshot now, refused when it is empty where the last snapshot had objects (issue 8: a garbage
+    answer read as "everything was deleted" must never become a complete snapshot)."""
+    current = read_vcenter(si, live.conn, live.progress, live.name)
+    had = sum(previous.snapshot.manifest.counts.values()) if previous is not None else 0
+    if had and not any(current.manifest.counts.values()):
+        raise OperationalError(
+            f"vcenter {current.manifest.vcenter.name} returned no objects but the last snapshot had {had}; "
+            "nothing committed"
+        )
+    return current
+
+
+def live_source(si: Session) -> HistorySource:
+    return lambda span: normalize_history(collect_history(si, begin=span[0], end=span[1]))

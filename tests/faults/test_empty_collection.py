@@ -1,0 +1,68 @@
+"""Issue 8: a vCenter that "disappears" — a collection that returns zero objects where the last snapshot had
+some — is never a complete snapshot: exit 3, the vCenter and both counts named, nothing committed.
+
+The fault is injected where it happens in the field: the real simulator answers, and the inventory reply is
+lost on the way (the raw inventory arrives with every object list empty, as when a non-SOAP page was read as an
+empty last page)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from driftguard import collect
+from driftguard.cli import app
+from tests.faults.health import assert_healthy, assert_no_traceback, head
+from tests.test_e2e import AUDITOR, SECRET
+
+pytestmark = pytest.mark.vcsim
+
+
+def run(*args: str | Path) -> Any:
+    env = {"DRIFTGUARD_PASSWORD": SECRET, "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
+    return CliRunner().invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
+
+
+def lose_the_inventory(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = collect.collect_inventory
+
+    def empty(*args: Any, **kwargs: Any) -> Any:
+        raw = real(*args, **kwargs)
+        raw["objects"] = {kind: [] for kind in raw["objects"]}
+        return raw
+
+    # where the facade looks it up: the collection stage itself is untouched
+    monkeypatch.setattr("driftguard.api._common.collect_inventory", empty)
+
+
+@pytest.mark.parametrize("command", ["snapshot", "diff", "check"])
+def test_zero_objects_after_a_snapshot_with_objects_is_refused(
+    vcsim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    repo = tmp_path / "state"
+    first = run("snapshot", "--vcenter", vcsim.url, "--user", AUDITOR, "--repo", repo)
+    assert first.exit_code == 0, first.output
+    head_before = head(repo)
+
+    lose_the_inventory(monkeypatch)
+    live = [] if command == "snapshot" else ["--live"]
+    result = run(command, *live, "--vcenter", vcsim.url, "--user", AUDITOR, "--repo", repo)
+
+    assert result.exit_code == 3, result.output
+    assert "returned no objects but the last snapshot had" in result.stderr
+    assert "nothing committed" in result.stderr
+    assert_healthy(repo, head_before, allow_new_snapshot=False)
+    assert_no_traceback(result.stdout, result.stderr)
+
+
+def test_a_first_snapshot_may_be_empty(vcsim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without an earlier snapshot there is nothing to contradict an empty vCenter (a fresh lab)."""
+    repo = tmp_path / "state"
+    lose_the_inventory(monkeypatch)
+    result = run("snapshot", "--vcenter", vcsim.url, "--user", AUDITOR, "--repo", repo)
+    assert result.exit_code == 0, result.output
+    assert_healthy(repo, None)
+    assert_no_traceback(result.stdout, result.stderr)
