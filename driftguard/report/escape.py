@@ -77,6 +77,8 @@ def md(value: object) -> str:
         "\\" + ch if ch in _MD_SPECIAL and not _inert_underscore(shown, i) else ch for i, ch in enumerate(shown)
     )
     escaped = _AUTOLINK.sub(lambda match: "\\" + match.group(0), escaped)
+    if escaped.startswith(" "):  # leading spaces could indent a code block or hide a block marker: a reference
+        return "&#32;" + escaped[1:]
     return _BLOCK_START.sub(_escape_block_start, escaped, count=1)
 
 

@@ -172,7 +172,7 @@ def sarif_unescape(text: str) -> str:
     for ch in chars:
         if ch == "\\":
             following = next(chars, "")
-            out.append(following if following in "[]\\" else ch + following)
+            out.append(following if following and following in "[]\\" else ch + following)
         else:
             out.append(ch)
     return "".join(out)
