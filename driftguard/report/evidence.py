@@ -70,7 +70,7 @@ def evidence_markdown(evidence: Sequence[HostEvidence], paths: Sequence[str], co
 def evidence_text(evidence: Sequence[HostEvidence], paths: Sequence[str], commit: str | None, console: Console) -> None:
     hosts = Table(title="imported host evidence", title_justify="left")
     for column in ("host", "version", "build", "HA agent files", "stored at"):
-        hosts.add_column(column)
+        hosts.add_column(column, overflow="fold")  # never cut a name short with "…"
     for path, e in zip(paths, evidence, strict=True):
         files = str(len(e.ha_agent.files)) if e.ha_agent.files else "none"
         hosts.add_row(*(text(cell) for cell in (e.host.name, e.host.version or "-", e.host.build or "-", files, path)))
