@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -148,16 +149,22 @@ def diff_markdown(report: DiffReport) -> str:
     """GitHub-flavoured Markdown: a heading, the summary and one table row per item (user text escaped)."""
     lines = [f"### driftguard diff {md_escape(_endpoints(report))}", "", f"**{summary_line(report)}**", ""]
     if report.items:
-        lines += ["| | object | path | old | new | severity | who / when |", "|---|---|---|---|---|---|---|"]
-        for item in report.items:
-            cells = [
-                CHANGE_MARK[item.change],
-                f"{item.kind} {md_code(item.name)} ({md_escape(item.id)})",
-                md_code(item.path) if item.path else item.change,
-                md_escape(short(item.old)),
-                md_escape(short(item.new)),
-                item.severity,
-                md_escape(" · ".join(part for part in (who(item.attribution), _approval(item)) if part)),
-            ]
-            lines.append("| " + " | ".join(cells) + " |")
+        lines += markdown_table(report.items)
     return "\n".join(lines) + "\n"
+
+
+def markdown_table(items: Sequence[DriftItem]) -> list[str]:
+    """The lines of the diff's Markdown table: names and paths as code spans, everything else escaped text."""
+    lines = ["| | object | path | old | new | severity | who / when |", "|---|---|---|---|---|---|---|"]
+    for item in items:
+        cells = [
+            CHANGE_MARK[item.change],
+            f"{item.kind} {md_code(item.name)} ({md_escape(item.id)})",
+            md_code(item.path) if item.path else item.change,
+            md_escape(short(item.old)),
+            md_escape(short(item.new)),
+            item.severity,
+            md_escape(" · ".join(part for part in (who(item.attribution), _approval(item)) if part)),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
