@@ -259,9 +259,9 @@ def check_sarif(report: CheckReport, rules: Sequence[RuleInfo]) -> str:
                 ReportingDescriptor(
                     id=finding.rule_id,
                     name=finding.rule_name,
-                    short_description=Message(text=finding.rule_name),
-                    full_description=Message(text=finding.rule_name),
-                    help=Message(text=finding.rule_name),
+                    short_description=Message(text=sarif(finding.rule_name)),
+                    full_description=Message(text=sarif(finding.rule_name)),
+                    help=Message(text=sarif(finding.rule_name)),
                     default_configuration=ReportingConfiguration(level=SARIF_LEVEL[finding.severity]),
                 )
             )

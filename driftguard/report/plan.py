@@ -16,7 +16,7 @@ from rich.console import Console
 from driftguard.models import DriftItem
 from driftguard.models.plan import BaselineIssue, PlanGroup, PlannedExpectation, PlanReport
 from driftguard.report._util import md_escape
-from driftguard.report.escape import md_code, text
+from driftguard.report.escape import md_code, text, visible
 
 COMMENT_LIMIT = 65_536
 """GitHub's maximum issue/pull-request comment body, in characters."""
@@ -206,8 +206,9 @@ def plan_text(report: PlanReport, console: Console) -> None:
 
 
 def issues_text(issues: Sequence[BaselineIssue]) -> str:
-    """One ``file:line:column: message`` per line (editors and CI annotate from it)."""
-    return "".join(f"{issue}\n" for issue in issues)
+    """One ``file:line:column: message`` per line (editors and CI annotate from it); a line break or escape
+    sequence quoted from the file is shown as an escape, so each issue stays one line and the terminal safe."""
+    return "".join(f"{visible(issue)}\n" for issue in issues)
 
 
 def compliance_markdown(items: Sequence[DriftItem]) -> str:

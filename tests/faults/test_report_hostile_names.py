@@ -199,3 +199,30 @@ def test_renamed_vms_are_snapshotted_diffed_and_checked_verbatim(vcsim: Any, tmp
         for name in HOSTILE_VMS:
             assert shown(name) in "".join(html.text)
     assert_healthy(repo, head_before)
+
+
+@NAMES
+def test_baseline_issues_stay_one_line_each(name: str) -> None:
+    """``driftguard validate`` prints ``file:line:column: message`` per line for editors and CI annotations."""
+    from driftguard.models.plan import BaselineIssue
+    from driftguard.report.plan import issues_text
+
+    issues = [BaselineIssue(file=name, line=3, column=5, message=f"unknown key {name!r}")] * 2
+    out = issues_text(issues)
+    assert out.count("\n") == 2 and raw_controls(out) == []
+    assert shown(name) in out
+
+
+@NAMES
+def test_sarif_descriptor_of_a_baseline_rule_is_plain_text(name: str) -> None:
+    report = _check(name)
+    baseline = report.findings[0].model_copy(
+        update={"rule_id": "baseline:site", "rule_name": name, "source": "baseline"}
+    )
+    log = json.loads(check_sarif(report.model_copy(update={"findings": [baseline]}), []))
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(log)
+    (descriptor,) = log["runs"][0]["tool"]["driver"]["rules"]
+    assert descriptor["name"] == name
+    for field in ("shortDescription", "fullDescription", "help"):
+        assert raw_controls(descriptor[field]["text"]) == []
+        assert sarif_unescape(descriptor[field]["text"]) == shown(name)
