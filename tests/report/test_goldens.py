@@ -65,7 +65,7 @@ MARKDOWN: dict[str, Callable[[], str]] = {
     "baseline-ignored": lambda: ignored_markdown(samples.ignore_preview()),
 }
 
-CASES = [(f"{name}-{width}.txt", name, width) for name in TEXT for width in WIDTHS]
+CASES: list[tuple[str, str, int | None]] = [(f"{name}-{width}.txt", name, width) for name in TEXT for width in WIDTHS]
 CASES += [(f"{name}.md", name, None) for name in MARKDOWN]
 
 
