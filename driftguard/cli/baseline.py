@@ -9,7 +9,7 @@ import typer
 
 from driftguard import api
 from driftguard.cli.common import EXIT_OK, EXIT_USAGE, Format, error_boundary, stderr_console, stdout_console
-from driftguard.report.diff import diff_markdown
+from driftguard.report.ignored import ignored_json, ignored_markdown, ignored_text
 from driftguard.report.plan import issues_text, plan_json, plan_markdown, plan_text
 
 REPO = typer.Option(..., "--repo", envvar="DRIFTGUARD_REPO", help="State repo (a git working tree).")
@@ -136,21 +136,11 @@ def ignored(
     with error_boundary():
         preview = api.ignored(repo, rev)
     if fmt is Format.json:
-        typer.echo(preview.model_dump_json(by_alias=True, indent=2))
-        return
-    out = stdout_console()
-    out.print(f"ignore rules: {', '.join(preview.patterns) or 'none'}", markup=False)
-    for title, items in (("violations hidden", preview.compliance), ("history drift hidden", preview.history)):
-        out.print(f"{title}: {len(items)}", markup=False)
-        for item in items:
-            out.print(f"  {item.kind} {item.name} {item.path}", markup=False)
-    if fmt is Format.markdown and (preview.compliance or preview.history):
-        from driftguard.models import DiffReport, Endpoint
-
-        hidden = DiffReport.model_validate(
-            {"from": Endpoint(ref="-"), "to": Endpoint(ref="-"), "items": [*preview.compliance, *preview.history]}
-        )
-        typer.echo(diff_markdown(hidden), nl=False)
+        typer.echo(ignored_json(preview), nl=False)
+    elif fmt is Format.markdown:
+        typer.echo(ignored_markdown(preview), nl=False)
+    else:
+        ignored_text(preview, stdout_console())
 
 
 @baseline_app.command("list")

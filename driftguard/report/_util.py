@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from driftguard.report.escape import md
+
 MAX_VALUE_CHARS = 80
 
 
@@ -17,5 +19,5 @@ def short(value: Any, limit: int = MAX_VALUE_CHARS) -> str:
 
 
 def md_escape(text: str) -> str:
-    """Escape what would break a Markdown table cell."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("`", "\\`")
+    """User text as inline Markdown (see :func:`driftguard.report.escape.md`)."""
+    return md(text)

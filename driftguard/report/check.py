@@ -19,6 +19,7 @@ from driftguard import __version__
 from driftguard.models import SEVERITIES, CheckReport, Finding, Severity
 from driftguard.report._util import md_escape
 from driftguard.report.diff import SEVERITY_STYLE, when
+from driftguard.report.escape import lines, md_code, sarif, text
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION: Literal["2.1.0"] = "2.1.0"
@@ -77,9 +78,9 @@ def _target(report: CheckReport) -> str:
 
 def check_text(report: CheckReport, console: Console) -> None:
     """One Rich table row per finding, most severe first."""
-    console.print(Text(f"check {_target(report)}", style="bold"))
+    console.print(text(f"check {_target(report)}", style="bold"))
     if not report.findings:
-        console.print("no findings")
+        console.print(Text("no findings"))
         return
     table = Table(expand=False)
     for column in ("severity", "rule", "object", "finding"):
@@ -87,12 +88,12 @@ def check_text(report: CheckReport, console: Console) -> None:
     for f in report.findings:
         table.add_row(
             Text(f.severity, style=SEVERITY_STYLE.get(f.severity, "")),
-            f"{f.rule_id}\n{f.rule_name}",
-            f"{f.kind} {f.name}",
-            f.message,
+            lines(f.rule_id, f.rule_name),
+            text(f"{f.kind} {f.name}"),
+            text(f.message),
         )
     console.print(table)
-    console.print(summary_line(report))
+    console.print(Text(summary_line(report)))
 
 
 def check_markdown(report: CheckReport) -> str:
@@ -103,8 +104,8 @@ def check_markdown(report: CheckReport) -> str:
         for f in report.findings:
             cells = [
                 f.severity,
-                f"`{f.rule_id}` {f.rule_name}",
-                f"{f.kind} `{md_escape(f.name)}`",
+                f"{md_code(f.rule_id)} {md_escape(f.rule_name)}",
+                f"{f.kind} {md_code(f.name)}",
                 md_escape(f.message),
             ]
             lines.append("| " + " | ".join(cells) + " |")
@@ -231,7 +232,7 @@ def _result(finding: Finding, index: int) -> Result:
         rule_id=finding.rule_id,
         rule_index=index,
         level=SARIF_LEVEL[finding.severity],
-        message=Message(text=finding.message),
+        message=Message(text=sarif(finding.message)),
         locations=[Location(physical_location=physical, logical_locations=[logical])],
         partial_fingerprints={FINGERPRINT_KEY: finding.fingerprint},
         properties={
@@ -258,9 +259,9 @@ def check_sarif(report: CheckReport, rules: Sequence[RuleInfo]) -> str:
                 ReportingDescriptor(
                     id=finding.rule_id,
                     name=finding.rule_name,
-                    short_description=Message(text=finding.rule_name),
-                    full_description=Message(text=finding.rule_name),
-                    help=Message(text=finding.rule_name),
+                    short_description=Message(text=sarif(finding.rule_name)),
+                    full_description=Message(text=sarif(finding.rule_name)),
+                    help=Message(text=sarif(finding.rule_name)),
                     default_configuration=ReportingConfiguration(level=SARIF_LEVEL[finding.severity]),
                 )
             )
@@ -294,7 +295,9 @@ def rules_text(rules: Sequence[RuleInfo], console: Console) -> None:
     for column in ("id", "name", "severity", "title"):
         table.add_column(column, overflow="fold")
     for r in rules:
-        table.add_row(r.id, r.name, Text(r.severity, style=SEVERITY_STYLE.get(r.severity, "")), r.title)
+        table.add_row(
+            text(r.id), text(r.name), Text(r.severity, style=SEVERITY_STYLE.get(r.severity, "")), text(r.title)
+        )
     console.print(table)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from rich.text import Text
 from driftguard.models import Attribution, DiffReport, DriftItem
 from driftguard.models.times import display, iso
 from driftguard.report._util import md_escape, short
+from driftguard.report.escape import md_code, text, visible
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 CHANGE_MARK = {"added": "+", "removed": "-", "modified": "~", "renamed": "→"}
@@ -63,11 +65,11 @@ def diff_text(report: DiffReport, console: Console) -> None:
     """One Rich table row per drift item: what changed, and who changed it when according to vCenter.
 
     Reasons for unattributed and unknown items are printed as numbered notes under the table, so the table
-    stays scannable during an incident.
+    stays scannable during an incident. Every string from vCenter goes in as a ``Text`` (never markup).
     """
-    console.print(Text(f"drift {_endpoints(report)}", style="bold"))
+    console.print(text(f"drift {_endpoints(report)}", style="bold"))
     if not report.items:
-        console.print("no drift")
+        console.print(Text("no drift"))
         return
     table = Table(show_lines=False, expand=False)
     table.add_column("", no_wrap=True)
@@ -85,16 +87,16 @@ def diff_text(report: DiffReport, console: Console) -> None:
         previous_object = obj
         table.add_row(
             CHANGE_MARK[item.change],
-            label,
-            item.path or f"(whole {item.kind})",
-            _change_text(item),
+            text(label),
+            text(item.path or f"(whole {item.kind})"),
+            text(_change_text(item)),
             Text(item.severity, style=SEVERITY_STYLE.get(item.severity, "")),
             _attribution_cell(item, notes),
         )
     console.print(table)
     for number, note in enumerate(notes, 1):
-        console.print(f"[{number}] {note}", markup=False, highlight=False)
-    console.print(summary_line(report))
+        console.print(text(f"[{number}] {note}"))
+    console.print(Text(summary_line(report)))
 
 
 def _change_text(item: DriftItem) -> str:
@@ -123,12 +125,12 @@ def _attribution_cell(item: DriftItem, notes: list[str]) -> Text:
     else:
         key = f" #{attribution.event_key}" if attribution.event_key is not None else ""
         more = f" +{len(attribution.candidates) - 1}" if len(attribution.candidates) > 1 else ""
-        cell = Text(attribution.user or "?", style="green")
+        cell = text(attribution.user or "?", style="green")
         cell.append(f"\n{when(attribution.time)}\n")
-        cell.append(f"{attribution.event_type}{key} ({attribution.confidence}){more}", style="dim")
+        cell.append(visible(f"{attribution.event_type}{key} ({attribution.confidence}){more}"), style="dim")
     approval = _approval(item)
     if approval:
-        cell.append(f"\n{approval}", style="green" if item.approved else "yellow")
+        cell.append("\n" + visible(approval), style="green" if item.approved else "yellow")
     return cell
 
 
@@ -140,19 +142,25 @@ def _approval(item: DriftItem) -> str:
 
 
 def diff_markdown(report: DiffReport) -> str:
-    """GitHub-flavoured Markdown: a heading, the summary and one table row per item."""
+    """GitHub-flavoured Markdown: a heading, the summary and one table row per item (user text escaped)."""
     lines = [f"### driftguard diff {md_escape(_endpoints(report))}", "", f"**{summary_line(report)}**", ""]
     if report.items:
-        lines += ["| | object | path | old | new | severity | who / when |", "|---|---|---|---|---|---|---|"]
-        for item in report.items:
-            cells = [
-                CHANGE_MARK[item.change],
-                f"{item.kind} `{md_escape(item.name)}` ({item.id})",
-                f"`{md_escape(item.path)}`" if item.path else item.change,
-                md_escape(short(item.old)),
-                md_escape(short(item.new)),
-                item.severity,
-                md_escape(" · ".join(part for part in (who(item.attribution), _approval(item)) if part)),
-            ]
-            lines.append("| " + " | ".join(cells) + " |")
+        lines += markdown_table(report.items)
     return "\n".join(lines) + "\n"
+
+
+def markdown_table(items: Sequence[DriftItem]) -> list[str]:
+    """The lines of the diff's Markdown table: names and paths as code spans, everything else escaped text."""
+    lines = ["| | object | path | old | new | severity | who / when |", "|---|---|---|---|---|---|---|"]
+    for item in items:
+        cells = [
+            CHANGE_MARK[item.change],
+            f"{item.kind} {md_code(item.name)} ({md_escape(item.id)})",
+            md_code(item.path) if item.path else item.change,
+            md_escape(short(item.old)),
+            md_escape(short(item.new)),
+            item.severity,
+            md_escape(" · ".join(part for part in (who(item.attribution), _approval(item)) if part)),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines

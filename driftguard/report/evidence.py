@@ -12,9 +12,11 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from driftguard.models import CheckReport, HostEvidence
 from driftguard.report._util import md_escape
+from driftguard.report.escape import md_code, text
 
 
 def _payload(evidence: Sequence[HostEvidence], paths: Sequence[str], commit: str | None) -> dict[str, Any]:
@@ -50,14 +52,14 @@ def evidence_markdown(evidence: Sequence[HostEvidence], paths: Sequence[str], co
         files = str(len(e.ha_agent.files)) if e.ha_agent.files else "none (" + "; ".join(e.unknowns.values()) + ")"
         lines.append(
             f"| {md_escape(e.host.name)} | {md_escape(e.host.version or '-')} | {md_escape(e.host.build or '-')} "
-            f"| {md_escape(files)} | `{md_escape(path)}` |"
+            f"| {md_escape(files)} | {md_code(path)} |"
         )
     findings = [f for e in evidence for f in e.findings]
     lines += ["", f"### Findings ({len(findings)})", ""]
     if findings:
         lines += ["| rule | severity | host | finding |", "|---|---|---|---|"]
         for f in findings:
-            lines.append(f"| {f.rule_id} | {f.severity} | {md_escape(f.name)} | {md_escape(f.message)} |")
+            lines.append(f"| {md_escape(f.rule_id)} | {f.severity} | {md_escape(f.name)} | {md_escape(f.message)} |")
     else:
         lines.append("No findings.")
     if commit:
@@ -68,18 +70,18 @@ def evidence_markdown(evidence: Sequence[HostEvidence], paths: Sequence[str], co
 def evidence_text(evidence: Sequence[HostEvidence], paths: Sequence[str], commit: str | None, console: Console) -> None:
     hosts = Table(title="imported host evidence", title_justify="left")
     for column in ("host", "version", "build", "HA agent files", "stored at"):
-        hosts.add_column(column)
+        hosts.add_column(column, overflow="fold")  # never cut a name short with "…"
     for path, e in zip(paths, evidence, strict=True):
         files = str(len(e.ha_agent.files)) if e.ha_agent.files else "none"
-        hosts.add_row(e.host.name, e.host.version or "-", e.host.build or "-", files, path)
+        hosts.add_row(*(text(cell) for cell in (e.host.name, e.host.version or "-", e.host.build or "-", files, path)))
     console.print(hosts)
     findings = [f for e in evidence for f in e.findings]
     if not findings:
-        console.print("no findings", markup=False)
+        console.print(Text("no findings"))
         return
     table = Table(title=f"findings ({len(findings)})", title_justify="left")
     for column in ("rule", "severity", "host", "finding"):
         table.add_column(column, overflow="fold")
     for f in findings:
-        table.add_row(f.rule_id, f.severity, f.name, f.message)
+        table.add_row(*(text(cell) for cell in (f.rule_id, f.severity, f.name, f.message)))
     console.print(table)

@@ -6,9 +6,11 @@ import json
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from driftguard.models import LogEntry
 from driftguard.report._util import md_escape
+from driftguard.report.escape import md_code, text
 
 
 def _summary(entry: LogEntry) -> str:
@@ -20,13 +22,15 @@ def _summary(entry: LogEntry) -> str:
 
 def log_text(entries: list[LogEntry], console: Console) -> None:
     if not entries:
-        console.print("no snapshots yet")
+        console.print(Text("no snapshots yet"))
         return
     table = Table()
     for column in ("commit", "vcenter", "collected", "drift"):
         table.add_column(column, overflow="fold")
     for e in entries:
-        table.add_row(e.commit[:10], e.vcenter, e.collected_at or e.committed_at, _summary(e))
+        table.add_row(
+            *(text(cell) for cell in (e.commit[:10], e.vcenter, e.collected_at or e.committed_at, _summary(e)))
+        )
     console.print(table)
 
 
@@ -38,6 +42,6 @@ def log_json(entries: list[LogEntry]) -> str:
 def log_markdown(entries: list[LogEntry]) -> str:
     lines = ["| commit | vcenter | collected | drift |", "|---|---|---|---|"]
     for e in entries:
-        cells = [f"`{e.commit[:10]}`", md_escape(e.vcenter), e.collected_at or e.committed_at, _summary(e)]
+        cells = [md_code(e.commit[:10]), md_escape(e.vcenter), md_escape(e.collected_at or e.committed_at), _summary(e)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

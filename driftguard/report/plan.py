@@ -8,7 +8,7 @@ and says what it left out and where the full plan is (the JSON artefact).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -16,6 +16,7 @@ from rich.console import Console
 from driftguard.models import DriftItem
 from driftguard.models.plan import BaselineIssue, PlanGroup, PlannedExpectation, PlanReport
 from driftguard.report._util import md_escape
+from driftguard.report.escape import md_code, text, visible
 
 COMMENT_LIMIT = 65_536
 """GitHub's maximum issue/pull-request comment body, in characters."""
@@ -45,21 +46,25 @@ def show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def _code(value: Any) -> str:
-    text = show(value).replace("`", "'")
-    return f"`{md_escape(text)}`" if text else "``"
+def _code(value: Any, table: bool = True) -> str:
+    return md_code(show(value), table=table)
+
+
+def _prose_code(value: Any) -> str:
+    return _code(value, table=False)
 
 
 def _kinds(kind: str, count: int) -> str:
     return f"{count} {kind if count == 1 else PLURAL.get(kind, kind + 's')}"
 
 
-def group_line(group: PlanGroup) -> str:
-    """``ha.options["das.isolationaddress0"]`` 10.0.0.1 → 10.0.0.2 on 14 clusters."""
+def group_line(group: PlanGroup, code: Callable[[Any], str] = _prose_code) -> str:
+    """``ha.options["das.isolationaddress0"]`` 10.0.0.1 → 10.0.0.2 on 14 clusters (Markdown; ``code=show`` for
+    plain text)."""
     where = _kinds(group.kind, group.count)
     if group.compliant:
-        return f"{_code(group.path)} already {_code(group.observed)} on {where}"
-    return f"{_code(group.path)} {_code(group.observed)} → {_code(group.target)} on {where}"
+        return f"{code(group.path)} already {code(group.observed)} on {where}"
+    return f"{code(group.path)} {code(group.observed)} → {code(group.target)} on {where}"
 
 
 def headline(report: PlanReport) -> str:
@@ -72,8 +77,8 @@ def headline(report: PlanReport) -> str:
     )
 
 
-def _expected_text(expected: dict[str, Any]) -> str:
-    parts = [f"{k} {_code(v)}" if k != "optional" else "(optional)" for k, v in expected.items()]
+def _expected_text(expected: dict[str, Any], table: bool = True) -> str:
+    parts = [f"{md_escape(k)} {_code(v, table)}" if k != "optional" else "(optional)" for k, v in expected.items()]
     return " ".join(parts)
 
 
@@ -89,14 +94,16 @@ def _render(report: PlanReport, cap: int | None, artifact: str) -> tuple[str, in
         return rows[:cap]
 
     out = [MARKER, f"## {headline(report)}", ""]
-    snaps = ", ".join(f"`{e.ref[:10]}` ({e.collected_at or '?'})" for e in report.snapshots) or "none"
-    out.append(f"base `{report.base.ref[:10]}` → head `{report.head.ref[:10]}` · evaluated on snapshot {snaps}")
+    snaps = ", ".join(f"{_prose_code(e.ref[:10])} ({md_escape(e.collected_at or '?')})" for e in report.snapshots)
+    snaps = snaps or "none"
+    base, head = _prose_code(report.base.ref[:10]), _prose_code(report.head.ref[:10])
+    out.append(f"base {base} → head {head} · evaluated on snapshot {snaps}")
     out.append("")
     if report.errors:
         out.append(f"### ❌ Baselines invalid ({len(report.errors)} error{'s' if len(report.errors) != 1 else ''})")
         out.append("")
         for issue in take(report.errors):
-            out.append(f"- `{md_escape(str(issue))}`")
+            out.append(f"- {_prose_code(str(issue))}")
         out.append("")
     else:
         out.append("✅ Baselines valid.")
@@ -104,7 +111,7 @@ def _render(report: PlanReport, cap: int | None, artifact: str) -> tuple[str, in
     if report.changes:
         out += ["### Baseline changes", "", "| baseline | section | entry | change |", "|---|---|---|---|"]
         for c in take(report.changes):
-            out.append(f"| {md_escape(c.baseline)} | {c.section} | `{md_escape(c.key)}` | {c.change} |")
+            out.append(f"| {md_escape(c.baseline)} | {c.section} | {_code(c.key)} | {c.change} |")
         out.append("")
     if report.expectations:
         out += ["### What vCenter would have to change", ""]
@@ -122,10 +129,10 @@ def _render(report: PlanReport, cap: int | None, artifact: str) -> tuple[str, in
 
 def _expectation(exp: PlannedExpectation, take: Any) -> list[str]:
     lines = [
-        f"#### {md_escape(exp.baseline)} / `{md_escape(exp.id)}` ({exp.change}, {exp.severity})",
+        f"#### {md_escape(exp.baseline)} / {_prose_code(exp.id)} ({exp.change}, {exp.severity})",
         "",
-        f"{exp.kind} {_code(exp.path)} {_expected_text(exp.expected)} — selects {_kinds(exp.kind, exp.selected)}, "
-        f"{exp.noncompliant} to change",
+        f"{exp.kind} {_prose_code(exp.path)} {_expected_text(exp.expected, table=False)} — "
+        f"selects {_kinds(exp.kind, exp.selected)}, {exp.noncompliant} to change",
         "",
         f"> {md_escape(exp.reason)}",
         "",
@@ -184,22 +191,24 @@ def plan_markdown(report: PlanReport, *, limit: int = COMMENT_LIMIT, artifact: s
 
 
 def plan_text(report: PlanReport, console: Console) -> None:
-    console.print(headline(report), markup=False)
+    """The plan for a terminal; every string from a baseline or vCenter goes in as a ``Text``."""
+    console.print(text(headline(report)))
     for issue in report.errors:
-        console.print(f"  {issue}", markup=False)
+        console.print(text(f"  {issue}"))
     for c in report.changes:
-        console.print(f"  {c.change:8} {c.section} {c.baseline}: {c.key}", markup=False)
+        console.print(text(f"  {c.change:8} {c.section} {c.baseline}: {c.key}"))
     for exp in report.expectations:
-        console.print(f"{exp.baseline}/{exp.id} ({exp.change}): {exp.kind} {exp.path}", markup=False)
+        console.print(text(f"{exp.baseline}/{exp.id} ({exp.change}): {exp.kind} {exp.path}"))
         for group in exp.groups:
-            console.print("  " + group_line(group).replace("`", "") + ": " + ", ".join(group.names), markup=False)
+            console.print(text("  " + group_line(group, show) + ": " + ", ".join(group.names)))
     for item in report.newly_noncompliant:
-        console.print(f"  newly non-compliant: {item.kind} {item.name} {item.path} = {show(item.old)}", markup=False)
+        console.print(text(f"  newly non-compliant: {item.kind} {item.name} {item.path} = {show(item.old)}"))
 
 
 def issues_text(issues: Sequence[BaselineIssue]) -> str:
-    """One ``file:line:column: message`` per line (editors and CI annotate from it)."""
-    return "".join(f"{issue}\n" for issue in issues)
+    """One ``file:line:column: message`` per line (editors and CI annotate from it); a line break or escape
+    sequence quoted from the file is shown as an escape, so each issue stays one line and the terminal safe."""
+    return "".join(f"{visible(issue)}\n" for issue in issues)
 
 
 def compliance_markdown(items: Sequence[DriftItem]) -> str:

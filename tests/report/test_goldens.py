@@ -1,0 +1,115 @@
+"""Golden files for the text and Markdown reports (issue 10): byte-for-byte, not substrings.
+
+Each case renders a deterministic report model (tests/report/samples.py) — text through a fixed Rich console at
+80 and 160 columns with no colour, Markdown as is — and compares it with ``tests/fixtures/report/<case>.txt|.md``.
+
+After an intended change of a report's layout, regenerate the files and review the diff like code::
+
+    DRIFTGUARD_UPDATE_GOLDENS=1 PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/report/test_goldens.py
+    git diff tests/fixtures/report/
+
+Updating is refused under ``CI=true``: CI only ever compares. A golden file without a case fails too, so renamed
+cases leave nothing stale behind.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from driftguard.models import CheckReport, DiffReport
+from driftguard.report import diff_markdown, diff_text, evidence_markdown, evidence_text, log_markdown, log_text
+from driftguard.report.check import check_markdown, check_text
+from driftguard.report.ignored import ignored_markdown, ignored_text
+from driftguard.report.plan import plan_markdown, plan_text
+from tests.report import samples
+
+GOLDENS = Path(__file__).resolve().parents[1] / "fixtures" / "report"
+UPDATE = os.environ.get("DRIFTGUARD_UPDATE_GOLDENS", "") not in {"", "0"}
+WIDTHS = (80, 160)
+HOSTILE = "web[bold red]01[/] [link=http://x]y `x` <img src=x onerror=alert(1)> a|b \x1b[31m\u202e"
+
+TextRender = Callable[[Console], None]
+
+TEXT: dict[str, TextRender] = {
+    "diff": lambda c: diff_text(samples.diff_report(), c),
+    "diff-empty": lambda c: diff_text(DiffReport.model_validate({"from": samples.FROM, "to": samples.TO}), c),
+    "diff-hostile": lambda c: diff_text(samples.diff_report(name=HOSTILE, key=HOSTILE, user=HOSTILE), c),
+    "check": lambda c: check_text(samples.check_report(), c),
+    "check-empty": lambda c: check_text(CheckReport(target=samples.TO), c),
+    "check-hostile": lambda c: check_text(samples.check_report(name=HOSTILE, key=HOSTILE), c),
+    "plan": lambda c: plan_text(samples.plan_report(), c),
+    "plan-errors": lambda c: plan_text(samples.plan_errors(), c),
+    "log": lambda c: log_text(samples.log_entries(), c),
+    "evidence": lambda c: evidence_text(*samples.evidence(), "0123456789abcdef", c),
+    "baseline-ignored": lambda c: ignored_text(samples.ignore_preview(), c),
+}
+
+MARKDOWN: dict[str, Callable[[], str]] = {
+    "diff": lambda: diff_markdown(samples.diff_report()),
+    "diff-empty": lambda: diff_markdown(DiffReport.model_validate({"from": samples.FROM, "to": samples.TO})),
+    "diff-hostile": lambda: diff_markdown(samples.diff_report(name=HOSTILE, key=HOSTILE, user=HOSTILE)),
+    "check": lambda: check_markdown(samples.check_report()),
+    "check-empty": lambda: check_markdown(CheckReport(target=samples.TO)),
+    "check-hostile": lambda: check_markdown(samples.check_report(name=HOSTILE, key=HOSTILE)),
+    "plan": lambda: plan_markdown(samples.plan_report()),
+    "plan-errors": lambda: plan_markdown(samples.plan_errors()),
+    "plan-hostile": lambda: plan_markdown(samples.plan_report(name=HOSTILE, key=HOSTILE, value=HOSTILE)),
+    "log": lambda: log_markdown(samples.log_entries()),
+    "evidence": lambda: evidence_markdown(*samples.evidence(), "0123456789abcdef"),
+    "baseline-ignored": lambda: ignored_markdown(samples.ignore_preview()),
+}
+
+CASES: list[tuple[str, str, int | None]] = [(f"{name}-{width}.txt", name, width) for name in TEXT for width in WIDTHS]
+CASES += [(f"{name}.md", name, None) for name in MARKDOWN]
+
+
+def fixed_console(width: int) -> Console:
+    """No colour, no terminal, no environment (COLUMNS, TERM, NO_COLOR): the same bytes on every machine."""
+    return Console(
+        file=io.StringIO(), record=True, width=width, color_system=None, force_terminal=False, legacy_windows=False,
+        _environ={},
+    )  # fmt: skip
+
+
+def render(name: str, width: int | None) -> str:
+    if width is None:
+        return MARKDOWN[name]()
+    console = fixed_console(width)
+    TEXT[name](console)
+    return console.export_text(styles=False)
+
+
+def compare(file: str, rendered: str) -> None:
+    golden = GOLDENS / file
+    if UPDATE:
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail("DRIFTGUARD_UPDATE_GOLDENS is refused under CI=true", pytrace=False)
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_bytes(rendered.encode("utf-8"))
+        return
+    assert golden.exists(), f"no golden file {golden}: run with DRIFTGUARD_UPDATE_GOLDENS=1 and review it"
+    expected = golden.read_bytes().decode("utf-8")
+    assert rendered == expected, f"{file} differs from its golden file (DRIFTGUARD_UPDATE_GOLDENS=1 to accept)"
+
+
+@pytest.mark.parametrize(("file", "name", "width"), CASES, ids=[file for file, _, _ in CASES])
+def test_report_matches_its_golden_file(file: str, name: str, width: int | None) -> None:
+    compare(file, render(name, width))
+
+
+def test_every_golden_file_has_a_case() -> None:
+    known = {file for file, _, _ in CASES}
+    stale = sorted(p.name for p in GOLDENS.iterdir() if p.name not in known)
+    assert stale == [], f"golden files without a case (delete them): {stale}"
+
+
+def test_rendering_is_deterministic() -> None:
+    """The same model renders to the same bytes twice (no clock, no environment, no dict-order dependence)."""
+    for file, name, width in CASES:
+        assert render(name, width) == render(name, width), file
