@@ -17,6 +17,7 @@ from driftguard.baseline import plan as baseline_plan
 from driftguard.baseline import scaffold as baseline_scaffold
 from driftguard.baseline.loader import SHIPPED_PREFIX, name_of
 from driftguard.baseline.pin import pin as pin_baseline
+from driftguard.baseline.yamlio import read_head
 from driftguard.diff import diff_snapshots
 from driftguard.models import DriftItem, Endpoint, Snapshot
 from driftguard.models.plan import BaselineIssue, IgnorePreview, PlanReport, PlanSummary
@@ -34,30 +35,25 @@ class InvalidBaselineError(UsageError):
         super().__init__(f"invalid baseline: {self.issues[0]}{more}" if self.issues else "invalid baseline")
 
 
-def _decode(files: dict[str, bytes]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for path, data in files.items():
-        try:
-            out[path] = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InvalidBaselineError([BaselineIssue(file=path, message=f"not UTF-8 text: {exc.reason}")]) from None
-    return out
+def _decode(files: dict[str, bytes]) -> dict[str, bytes]:
+    # decoding (UTF-8, with line:column of a bad byte) and the size limit are the baseline loader's (yamlio)
+    return files
 
 
-def _worktree_baselines(repo_path: Path) -> dict[str, str]:
+def _worktree_baselines(repo_path: Path) -> dict[str, bytes]:
     directory = repo_path / baseline.BASELINE_DIR
     if not directory.is_dir():
         return {}
-    files = {f"{baseline.BASELINE_DIR}/{p.name}": p.read_bytes() for p in sorted(directory.glob("*.yaml"))}
+    files = {f"{baseline.BASELINE_DIR}/{p.name}": read_head(p) for p in sorted(directory.glob("*.yaml"))}
     return _decode(files)
 
 
-def _committed_baselines(repo: StateRepo, rev: str) -> dict[str, str]:
+def _committed_baselines(repo: StateRepo, rev: str) -> dict[str, bytes]:
     files = repo.read_dir(rev, baseline.BASELINE_DIR)
     return _decode({path: data for path, data in files.items() if baseline.is_baseline_path(path)})
 
 
-def _load(files: dict[str, str], names: Sequence[str] | None = None) -> baseline.BaselineSet:
+def _load(files: dict[str, bytes], names: Sequence[str] | None = None) -> baseline.BaselineSet:
     try:
         return baseline.load(files, names=names)
     except baseline.BaselineError as exc:
@@ -141,13 +137,13 @@ def validate(paths: Sequence[Path]) -> list[BaselineIssue]:
     for path in paths:
         by_dir.setdefault(path.parent, []).append(path)
     for directory, chosen in by_dir.items():
-        files: dict[str, str] = {}
+        files: dict[str, bytes] = {}
         try:
             for sibling in sorted(directory.glob("*.yaml")):
-                files[str(sibling)] = sibling.read_text(encoding="utf-8")
+                files[str(sibling)] = read_head(sibling)
             for path in chosen:
-                files[str(path)] = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+                files[str(path)] = read_head(path)
+        except OSError as exc:
             issues.append(BaselineIssue(file=str(getattr(exc, "filename", None) or directory), message=str(exc)))
             continue
         names = [name_of(str(p)) for p in chosen]

@@ -18,6 +18,7 @@ refused in time proportional to its (bounded) size; only then is the round-trip 
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -84,8 +85,16 @@ def read_bytes(path: Path, file: str | None = None, *, limit: int = MAX_BYTES) -
     return data
 
 
+def read_head(path: Path, *, limit: int = MAX_BYTES) -> bytes:
+    """At most ``limit + 1`` bytes of ``path``: enough for :func:`decode` to refuse a file over the limit without
+    reading all of it. OSError propagates (the caller names the file)."""
+    with path.open("rb") as handle:
+        return handle.read(limit + 1)
+
+
 def _too_big(size: int, limit: int) -> str:
-    return f"file is {size:,} bytes; the limit is {limit:,} bytes ({limit // (1024 * 1024)} MiB)"
+    amount = f"more than {limit:,}" if size == limit + 1 else f"{size:,}"
+    return f"file is {amount} bytes; the limit is {limit:,} bytes ({limit // (1024 * 1024)} MiB)"
 
 
 def decode(data: bytes | str, file: str, *, limit: int = MAX_BYTES) -> str:
@@ -262,6 +271,26 @@ def is_mapping(tree: Any) -> bool:
 def new_tree() -> Any:
     """An empty round-trip mapping (for an empty document)."""
     return CommentedMap()
+
+
+def dump_plain(data: Any) -> str:
+    """Block-style YAML of plain data, keys in the order given (for files driftguard writes)."""
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
+    buf = io.StringIO()
+    yaml.dump(data, buf)
+    return buf.getvalue()
+
+
+def dump_tree(tree: Any) -> str:
+    """A round-trip tree (comments kept) as YAML text, for ``driftguard config migrate``."""
+    yaml = YAML(typ="rt")
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 120
+    buf = io.StringIO()
+    yaml.dump(tree, buf)
+    return buf.getvalue()
 
 
 # -- TOML -----------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ nothing written — instead of MemoryError after 39 s, RecursionError, gigabytes
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,12 +38,16 @@ MESSAGES = {
 }
 
 
-def assert_refused(result: object, file: str, message: str, repo: Path, head_before: str | None) -> None:
-    stdout, stderr = result.stdout, result.stderr  # type: ignore[attr-defined]
+def assert_refused(
+    result: subprocess.CompletedProcess[str], file: str, message: str, repo: Path, head_before: str | None
+) -> None:
+    """Exit 2 with a ``file:line:column:`` line saying ``message`` (on stderr; ``plan`` reports on stdout)."""
+    stdout, stderr = result.stdout, result.stderr
     assert_no_traceback(stdout, stderr)
-    assert result.returncode == 2, (result.returncode, stderr[-2000:])  # type: ignore[attr-defined]
-    lines = [line for line in stderr.splitlines() if re.search(rf"{re.escape(file)}:\d+:\d+: ", line)]
-    assert lines, stderr[-2000:]
+    assert result.returncode == 2, (result.returncode, stderr[-2000:])
+    output = stderr + stdout
+    lines = [line for line in output.splitlines() if re.search(rf"{re.escape(file)}:\d+:\d+: ", line)]
+    assert lines, output[-2000:]
     assert any(message in line for line in lines), lines
     assert_healthy(repo, head_before, allow_new_snapshot=False)
 
@@ -70,7 +75,7 @@ def test_hostile_baseline(repo: Path, case: str, command: str) -> None:
 def test_not_utf8_names_line_and_column(repo: Path) -> None:
     before = commit(repo, {"baselines/evil.yaml": NOT_UTF8})
     result = run("validate", repo / "baselines" / "evil.yaml")
-    assert_refused(result, "evil.yaml:2:17", "0xe9", repo, before)
+    assert_refused(result, "evil.yaml", "evil.yaml:2:17: not UTF-8 text: byte 0xe9", repo, before)
 
 
 def test_fifty_megabytes_are_not_read(repo: Path) -> None:
@@ -78,7 +83,7 @@ def test_fifty_megabytes_are_not_read(repo: Path) -> None:
     evil.write_bytes(big_yaml(50 * MiB))
     before = head(repo)
     result = run("validate", evil)
-    assert_refused(result, "evil.yaml:1:1", "52,", repo, before)
+    assert_refused(result, "evil.yaml", "evil.yaml:1:1: file is more than 5,242,880 bytes", repo, before)
 
 
 @pytest.mark.parametrize("case", list(HOSTILE_YAML))
