@@ -19,6 +19,7 @@ from driftguard.api._common import (
     vcenter_name,
 )
 from driftguard.api.baselines import _planned_rules, load_baselines
+from driftguard.api.config import zones as config_zones
 from driftguard.api.diffs import _single_vcenter, stored_drift
 from driftguard.api.ignore import ignore_patterns
 from driftguard.api.snapshots import _window
@@ -54,16 +55,8 @@ def rule_catalogue() -> list[policy.Rule]:
 
 
 def load_zones(repo_path: Path, zones: Path | None = None) -> policy.ZoneConfig:
-    """The zone file: ``zones`` when given, else ``<repo>/zones.yaml`` when it exists, else no zones."""
-    path = zones if zones is not None else repo_path / policy.ZONES_FILE
-    if zones is None and not path.is_file():
-        return policy.ZoneConfig()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot read zone file {path}: {exc.strerror or exc}") from exc
-    with _policy_errors():
-        return policy.parse_zones(text, str(path))
+    """The zones: the file of ``--zones`` when given, else the configuration's (driftguard.yaml, zones.yaml)."""
+    return config_zones(repo_path, zones)
 
 
 def check(

@@ -27,6 +27,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
@@ -125,11 +126,23 @@ def read_text(path: Path, file: str | None = None, *, limit: int = MAX_BYTES) ->
 # -- YAML -----------------------------------------------------------------------------------------------------
 
 
+class _Constructor(RoundTripConstructor):
+    """Round-trip construction with timestamps left as the text written: ``2026-13-01`` then fails validation at
+    its position instead of raising from deep inside ruamel, and dates stay JSON-comparable strings."""
+
+    def construct_timestamp_text(self, node: Any) -> Any:
+        return self.construct_scalar(node)
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_timestamp_text)
+
+
 def load_yaml(data: bytes | str, file: str) -> Any:
     """The round-trip tree (``CommentedMap``/``CommentedSeq`` with positions) of one YAML document within the
     limits; None for an empty document. Raises :class:`ReadError` with ``file:line:column``."""
     text = decode(data, file)
     yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
     yaml.allow_duplicate_keys = False
     try:
         _check_events(yaml.parse(text), file)
@@ -142,6 +155,8 @@ def load_yaml(data: bytes | str, file: str) -> Any:
         line, column = _line_column(text, exc.position)
         raise ReadError(ReadIssue(file, line, column, f"not valid YAML: {_first_line(exc)}")) from None
     except YAMLError as exc:
+        raise ReadError(ReadIssue(file, None, None, f"not valid YAML: {_first_line(exc)}")) from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a constructor refusing a scalar, e.g. a huge float
         raise ReadError(ReadIssue(file, None, None, f"not valid YAML: {_first_line(exc)}")) from None
 
 
@@ -262,6 +277,16 @@ def comment_before(tree: Any, key: str | int) -> str | None:
     texts = [c.value for c in comments if c is not None and hasattr(c, "value")]
     body = " ".join(t.strip().lstrip("#").strip() for t in "".join(texts).splitlines() if t.strip())
     return body or None
+
+
+def set_key(tree: Any, key: str, value: Any, *, first: bool = False, comment: str | None = None) -> None:
+    """Set ``key`` of a round-trip mapping (at the top with ``first`` when it is new), with a comment above it."""
+    if first and key not in tree:
+        tree.insert(0, key, value)
+    else:
+        tree[key] = value
+    if comment:
+        tree.yaml_set_comment_before_after_key(key, before=comment)
 
 
 def is_mapping(tree: Any) -> bool:
