@@ -24,6 +24,14 @@ from driftguard.api.baselines import (
     validate,
 )
 from driftguard.api.checks import check, load_zones, rule_catalogue
+from driftguard.api.config import (
+    InvalidConfigError,
+    ResolvedVCenter,
+    Settings,
+    exemptions,
+    load_config,
+    resolve_connection,
+)
 from driftguard.api.diffs import diff, diff_live, log
 from driftguard.api.evidence import (
     NOT_COLLECTED,
@@ -44,8 +52,11 @@ __all__ = [
     "HostFiles",
     "ImportResult",
     "InForce",
+    "InvalidConfigError",
     "InvalidBaselineError",
     "OperationalError",
+    "ResolvedVCenter",
+    "Settings",
     "SnapshotResult",
     "UsageError",
     "__version__",
@@ -56,14 +67,17 @@ __all__ = [
     "commit_message",
     "diff",
     "diff_live",
+    "exemptions",
     "ignored",
     "import_bundles",
     "init",
     "load_baselines",
+    "load_config",
     "load_zones",
     "log",
     "pin",
     "plan",
+    "resolve_connection",
     "rule_catalogue",
     "shipped_baselines",
     "snapshot",

@@ -33,7 +33,7 @@ from driftguard.models.plan import BaselineIssue
 CONFIG_FILE = loader.CONFIG_FILE  # TODO(lead): store.layout.CONFIG_FILE
 ENV_PREFIX = "DRIFTGUARD_"
 DEPRECATED = "driftguard: warning: {file} is deprecated; run `driftguard config migrate`"
-SHADOWED = "driftguard: warning: {file} is ignored: driftguard.yaml has a {section} section (delete {file})"
+SHADOWED = "driftguard: warning: {file} is ignored: driftguard.yaml sets {section} (delete {file})"
 
 
 class InvalidConfigError(UsageError):
