@@ -12,8 +12,8 @@ A file is refused before it can cost much, with ``file:line:column`` and one mes
   laughs" (aliases of collections of aliases) is refused from the event stream, before any tree is built, because
   every later step (validation, comparison) would walk the expanded document.
 
-The limits are checked on ruamel's event stream (an iterative parser: no recursion, no tree), so a hostile file is
-refused in time proportional to its (bounded) size; only then is the round-trip tree with positions composed.
+The limits are checked on each event of ruamel's (iterative) parser before the (recursive) composer sees it, so a
+hostile file is refused as soon as it crosses a limit, before any large or deep tree exists.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from ruamel.yaml.events import (
     Event,
     ScalarEvent,
 )
+from ruamel.yaml.parser import RoundTripParser
 from ruamel.yaml.reader import ReaderError
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -143,10 +144,12 @@ def load_yaml(data: bytes | str, file: str) -> Any:
     text = decode(data, file)
     yaml = YAML(typ="rt")
     yaml.Constructor = _Constructor
+    yaml.Parser = _Parser
     yaml.allow_duplicate_keys = False
     try:
-        _check_events(yaml.parse(text), file)
         return yaml.load(text)
+    except _Refused as exc:
+        raise ReadError(_at(file, exc.mark, exc.message)) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(p for p in (exc.context, exc.problem) if p) or "syntax error"
@@ -185,43 +188,67 @@ class _Frame:
     """Levels of nesting inside this collection, itself included."""
 
 
-def _check_events(events: Iterable[Event], file: str) -> None:
-    """Refuse deep nesting and alias expansion from the event stream, before anything is composed."""
-    anchors: dict[str, tuple[int, int]] = {}  # anchor → (nodes, height) of what it names
-    stack: list[_Frame] = []
-    total = 0  # nodes of the document as aliases expand it
-    aliases = 0
-    for event in events:
-        height = 0
+class _Limits:
+    """Deep nesting and alias expansion, checked on each event as the parser produces it (before the composer,
+    which recurses, sees it). Raises :class:`_Refused` with the event's mark."""
+
+    def __init__(self) -> None:
+        self.anchors: dict[str, tuple[int, int]] = {}  # anchor → (nodes, height) of what it names
+        self.stack: list[_Frame] = []
+        self.total = 0  # nodes of the document as aliases expand it
+        self.aliases = 0
+
+    def feed(self, event: Event) -> None:
         if isinstance(event, CollectionStartEvent):
-            if len(stack) >= MAX_DEPTH:
-                raise ReadError(_at(file, event.start_mark, f"nested more than {MAX_DEPTH} levels deep"))
-            stack.append(_Frame(event.anchor, total))
-            total += 1
-            continue
+            if len(self.stack) >= MAX_DEPTH:
+                raise _Refused(event.start_mark, f"nested more than {MAX_DEPTH} levels deep")
+            self.stack.append(_Frame(event.anchor, self.total))
+            self.total += 1
+            return
         if isinstance(event, CollectionEndEvent):
-            frame = stack.pop()
-            height = frame.height
+            frame = self.stack.pop()
             if frame.anchor:
-                anchors[frame.anchor] = (total - frame.start, frame.height)
+                self.anchors[frame.anchor] = (self.total - frame.start, frame.height)
+            self._nested(frame.height)
         elif isinstance(event, ScalarEvent):
-            total += 1
+            self.total += 1
             if event.anchor:
-                anchors[event.anchor] = (1, 0)
+                self.anchors[event.anchor] = (1, 0)
         elif isinstance(event, AliasEvent):
-            aliases += 1
-            if aliases > MAX_ALIASES:
-                raise ReadError(_at(file, event.start_mark, f"more than {MAX_ALIASES} aliases"))
-            nodes, height = anchors.get(str(event.anchor), (1, 0))
-            total += nodes
-            if len(stack) + height > MAX_DEPTH:
-                raise ReadError(_at(file, event.start_mark, f"aliases nest it more than {MAX_DEPTH} levels deep"))
-        else:
-            continue
-        if total > MAX_NODES:
-            raise ReadError(_at(file, event.start_mark, f"aliases expand the document beyond {MAX_NODES:,} nodes"))
-        if stack:
-            stack[-1].height = max(stack[-1].height, height + 1)
+            self._alias(event)
+
+    def _alias(self, event: AliasEvent) -> None:
+        self.aliases += 1
+        if self.aliases > MAX_ALIASES:
+            raise _Refused(event.start_mark, f"more than {MAX_ALIASES} aliases")
+        nodes, height = self.anchors.get(str(event.anchor), (1, 0))
+        self.total += nodes
+        if self.total > MAX_NODES:
+            raise _Refused(event.start_mark, f"aliases expand the document beyond {MAX_NODES:,} nodes")
+        if len(self.stack) + height > MAX_DEPTH:
+            raise _Refused(event.start_mark, f"aliases nest it more than {MAX_DEPTH} levels deep")
+        self._nested(height)
+
+    def _nested(self, height: int) -> None:
+        if self.stack:
+            self.stack[-1].height = max(self.stack[-1].height, height + 1)
+
+
+class _Refused(Exception):
+    def __init__(self, mark: Any, message: str) -> None:
+        super().__init__(message)
+        self.mark = mark
+        self.message = message
+
+
+class _Parser(RoundTripParser):  # type: ignore[misc]
+    """ruamel's round-trip parser with :class:`_Limits` on every event it hands the composer."""
+
+    def get_event(self) -> Any:
+        event = super().get_event()
+        limits = self.__dict__.setdefault("_driftguard_limits", _Limits())
+        limits.feed(event)
+        return event
 
 
 def plain(data: Any) -> Any:
