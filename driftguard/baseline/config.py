@@ -158,8 +158,10 @@ def _parse_zones(source: Source) -> tuple[dict[str, ZoneEntry] | None, Any, list
         name: ZoneEntry(**zone.model_dump(), default=name == legacy.default_zone) for name, zone in legacy.zones.items()
     }
     written = tree.get("zones") if legacy.zones else None
-    if written is not None and legacy.default_zone is not None:
-        written[legacy.default_zone]["default"] = True
+    if written is not None:
+        yamlio.keep_leading_comment(written, indent=2)
+        if legacy.default_zone is not None:
+            written[legacy.default_zone]["default"] = True
     return section, written, []
 
 

@@ -241,7 +241,7 @@ class _Refused(Exception):
         self.message = message
 
 
-class _Parser(RoundTripParser):  # type: ignore[misc]
+class _Parser(RoundTripParser):
     """ruamel's round-trip parser with :class:`_Limits` on every event it hands the composer."""
 
     def get_event(self) -> Any:
@@ -296,16 +296,6 @@ def is_quoted(tree: Any, loc: list[str | int]) -> bool:
     return type(value).__name__ in ("DoubleQuotedScalarString", "SingleQuotedScalarString")
 
 
-def comment_before(tree: Any, key: str | int) -> str | None:
-    """The comment text on the line(s) just above ``key`` of a mapping or sequence, or None (for migration)."""
-    comments = getattr(getattr(tree, "ca", None), "items", {}).get(key)
-    if not comments:
-        return None
-    texts = [c.value for c in comments if c is not None and hasattr(c, "value")]
-    body = " ".join(t.strip().lstrip("#").strip() for t in "".join(texts).splitlines() if t.strip())
-    return body or None
-
-
 def set_key(tree: Any, key: str, value: Any, *, first: bool = False, comment: str | None = None) -> None:
     """Set ``key`` of a round-trip mapping (at the top with ``first`` when it is new), with a comment above it."""
     if first and key not in tree:
@@ -314,6 +304,17 @@ def set_key(tree: Any, key: str, value: Any, *, first: bool = False, comment: st
         tree[key] = value
     if comment:
         tree.yaml_set_comment_before_after_key(key, before=comment)
+
+
+def keep_leading_comment(mapping: Any, indent: int) -> None:
+    """Re-attach the comment lines above a nested mapping's first key to that key, so they survive when the
+    mapping is moved under another parent (ruamel keeps them on the mapping, and drops them on such a move)."""
+    tokens = (getattr(getattr(mapping, "ca", None), "comment", None) or [None, None])[1]
+    if not tokens or not isinstance(mapping, CommentedMap) or not mapping:
+        return
+    lines = [line.strip().removeprefix("#").strip() for t in tokens for line in str(t.value).splitlines()]
+    mapping.ca.comment[1] = None
+    mapping.yaml_set_comment_before_after_key(next(iter(mapping)), before="\n".join(lines), indent=indent)
 
 
 def is_mapping(tree: Any) -> bool:

@@ -103,8 +103,7 @@ def test_every_error_at_once_with_positions(tmp_path: Path) -> None:
         "17:19: zones.prod.default: Input should be a valid boolean",
         "20:13: host_files.hosts.esx*: 'password' is not allowed: secrets never go in driftguard.yaml (it is "
         "committed); name the environment variable that holds it with password_env",
-        "22:63: exemptions[0].expires: Input should be a valid date or datetime, day value is outside expected "
-        "range",
+        "22:63: exemptions[0].expires: Input should be a valid date or datetime, day value is outside expected range",
     ]
     assert "hunter2" not in result.stderr and "Traceback" not in result.stderr
 

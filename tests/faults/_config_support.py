@@ -41,7 +41,7 @@ def run(*args: str | Path, config_group: bool = False) -> subprocess.CompletedPr
         capture_output=True,
         text=True,
         env=env,
-        preexec_fn=_limit,  # noqa: PLW1509  # setrlimit only; no threads in the parent at fork time matter here
+        preexec_fn=_limit,  # setrlimit only; no threads in the parent at fork time matter here
         timeout=SAFETY_TIMEOUT,
         check=False,
         cwd=ROOT,
@@ -80,7 +80,7 @@ def deep_nesting(levels: int = 5000) -> bytes:
 
 
 def big_yaml(size: int) -> bytes:
-    line = b"  - host:advanced_options[\"Config.HostAgent.log.level\"]\n"
+    line = b'  - host:advanced_options["Config.HostAgent.log.level"]\n'
     return b"ignore:\n" + line * (size // len(line) + 1)
 
 

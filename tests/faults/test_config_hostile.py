@@ -13,8 +13,8 @@ import pytest
 
 from tests.faults._config_support import (
     NOT_UTF8,
-    billion_laughs,
     big_yaml,
+    billion_laughs,
     commit,
     deep_nesting,
     run,
@@ -63,7 +63,7 @@ def repo(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("command", ["validate", "check", "plan"])
 def test_hostile_baseline(repo: Path, case: str, command: str) -> None:
     before = commit(repo, {"baselines/evil.yaml": HOSTILE_YAML[case]()})
-    args = {
+    args: list[str | Path] = {
         "validate": ["validate", repo / "baselines" / "evil.yaml"],
         "check": ["check", "--repo", repo, "--baseline", "evil"],
         "plan": ["plan", "--repo", repo, "--base", "HEAD~1", "--head", "HEAD", "--format", "text"],
@@ -97,7 +97,7 @@ def test_hostile_zones_file(repo: Path, case: str) -> None:
     ("case", "body", "message"),
     [
         ("over-5-MiB", b"host:ha_state\n" * (6 * MiB // 14 + 1), "the limit is 5,242,880 bytes"),
-        ("not-utf8", b"host:ha_state\nvm:devices[\"caf\xe9\"]\n", "not UTF-8 text"),
+        ("not-utf8", b'host:ha_state\nvm:devices["caf\xe9"]\n', "not UTF-8 text"),
     ],
 )
 def test_hostile_ignore_file(repo: Path, case: str, body: bytes, message: str) -> None:
@@ -109,7 +109,8 @@ def test_hostile_ignore_file(repo: Path, case: str, body: bytes, message: str) -
 @pytest.mark.parametrize("case", list(HOSTILE_YAML))
 def test_hostile_driftguard_yaml(repo: Path, case: str) -> None:
     before = commit(repo, {"driftguard.yaml": HOSTILE_YAML[case]()})
-    for args in (["config", "validate", "--repo", repo], ["check", "--repo", repo]):
+    commands: list[list[str | Path]] = [["config", "validate", "--repo", repo], ["check", "--repo", repo]]
+    for args in commands:
         result = run(*args, config_group=True)
         assert_refused(result, "driftguard.yaml", MESSAGES[case], repo, before)
 
@@ -119,7 +120,7 @@ def test_hostile_driftguard_yaml(repo: Path, case: str) -> None:
     [
         ("deep-nesting", b"[ssh]\nredact = " + b"[" * 5000 + b"]" * 5000 + b"\n", "nested more than 64 levels deep"),
         ("over-5-MiB", b"[ssh]\n" + b"# padding\n" * (6 * MiB // 10 + 1), "the limit is 5,242,880 bytes"),
-        ("not-utf8", b"[ssh]\nuser = \"caf\xe9\"\n", "not UTF-8 text"),
+        ("not-utf8", b'[ssh]\nuser = "caf\xe9"\n', "not UTF-8 text"),
     ],
 )
 def test_hostile_driftguard_toml(repo: Path, case: str, body: bytes, message: str) -> None:
