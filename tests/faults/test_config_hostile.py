@@ -63,12 +63,12 @@ def repo(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("command", ["validate", "check", "plan"])
 def test_hostile_baseline(repo: Path, case: str, command: str) -> None:
     before = commit(repo, {"baselines/evil.yaml": HOSTILE_YAML[case]()})
-    args: list[str | Path] = {
+    commands: dict[str, list[str | Path]] = {
         "validate": ["validate", repo / "baselines" / "evil.yaml"],
         "check": ["check", "--repo", repo, "--baseline", "evil"],
         "plan": ["plan", "--repo", repo, "--base", "HEAD~1", "--head", "HEAD", "--format", "text"],
-    }[command]
-    result = run(*args)
+    }
+    result = run(*commands[command])
     assert_refused(result, "evil.yaml", MESSAGES[case], repo, before)
 
 
