@@ -19,6 +19,7 @@ from driftguard.api._common import (
     vcenter_name,
 )
 from driftguard.api.baselines import _planned_rules, load_baselines
+from driftguard.api.config import rule_config as repo_rule_config
 from driftguard.api.config import zones as config_zones
 from driftguard.api.diffs import _single_vcenter, stored_drift
 from driftguard.api.ignore import ignore_patterns
@@ -79,13 +80,15 @@ def check(
     The rules also see the drift since the previous snapshot, attributed, and the events of that window: the
     stored history of the commit, or for ``live`` the history read from vCenter since the latest snapshot.
     ``rules``/``skip`` select rule ids or names; ``config`` is a :data:`driftguard.policy.RuleConfig`
-    (what baselines set). Each finding's ``location`` is the object's file in the state repo.
+    (default: what driftguard.yaml's ``extends`` and ``rules`` set). Each finding's ``location`` is the object's
+    file in the state repo.
 
     Baselines run with the rules (docs/baselines.md): those of the working tree (of ``rev`` when given), all of
     them or the ``baselines`` named. Their ``rules:`` settings configure the catalogue (``config`` overrides
     them); their violations are findings with ``source: baseline`` and, in the diff shape, ``compliance``.
     """
     zone_config = load_zones(repo_path, zones)
+    config = config if config is not None else repo_rule_config(repo_path)  # driftguard.yaml: extends, rules
     in_force = load_baselines(repo_path, rev, names=baselines) if use_baselines else baseline.BaselineSet()
     planned = _planned_rules(in_force, config, select=rules, skip=skip)
     if live:

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from driftguard import policy
+from driftguard import baseline, policy
 from driftguard.api._common import Connection, OperationalError, UsageError
 from driftguard.baseline import config as loader
 from driftguard.baseline import yamlio
@@ -140,6 +140,34 @@ def rule_settings(config: DriftguardConfig) -> dict[str, dict[str, Any]]:
     return {rule_id: setting.model_dump() for rule_id, setting in config.rules.items()}
 
 
+def rule_config(repo_path: Path) -> dict[str, dict[str, Any]] | None:
+    """The policy RuleConfig the configuration sets (None: it sets nothing): the rule settings of the baselines
+    named in ``extends``, then the ``rules`` section over them (per rule: ``enabled`` replaced, ``params`` merged).
+    Errors are :class:`InvalidConfigError` at the setting's ``file:line:column``."""
+    loaded = load_config(repo_path)
+    issues = _rule_issues(loaded) + _extends_issues(loaded, repo_path)
+    if issues:
+        raise InvalidConfigError(issues)
+    merged: dict[str, dict[str, Any]] = {}
+    if loaded.config.extends:
+        try:
+            in_force = baseline.load(_repo_baselines(repo_path), names=loaded.config.extends)
+        except baseline.BaselineError as exc:
+            raise InvalidConfigError(exc.issues) from None
+        merged = {k: {"enabled": v["enabled"], "params": dict(v["params"])} for k, v in in_force.rules.items()}
+    for rule_id, setting in loaded.config.rules.items():
+        entry = merged.setdefault(rule_id, {"enabled": True, "params": {}})
+        if "enabled" in setting.model_fields_set:
+            entry["enabled"] = setting.enabled
+        entry["params"] = {**entry["params"], **setting.params}
+    return merged or None
+
+
+def _repo_baselines(repo_path: Path) -> dict[str, bytes]:
+    directory = repo_path / baseline.BASELINE_DIR
+    return {f"{baseline.BASELINE_DIR}/{p.name}": yamlio.read_head(p) for p in sorted(directory.glob("*.yaml"))}
+
+
 def exemptions(
     config: DriftguardConfig, *, today: date | None = None, include_expired: bool = False
 ) -> list[Exemption]:
@@ -158,8 +186,12 @@ def validate_config(repo_path: Path, config_path: Path | None = None) -> list[Ba
         loaded = load_config(repo_path, config_path)
     except InvalidConfigError as exc:
         return exc.issues
-    issues = _rule_issues(loaded)
-    have = {*shipped_sources()} | {name_of(p.name) for p in (repo_path / "baselines").glob("*.yaml")}
+    return _rule_issues(loaded) + _extends_issues(loaded, repo_path)
+
+
+def _extends_issues(loaded: loader.LoadedConfig, repo_path: Path) -> list[BaselineIssue]:
+    have = {*shipped_sources()} | {name_of(p.name) for p in (repo_path / baseline.BASELINE_DIR).glob("*.yaml")}
+    issues = []
     for index, name in enumerate(loaded.config.extends):
         if name not in have:
             file, line, column = loaded.position(["extends", index])

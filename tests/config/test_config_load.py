@@ -167,3 +167,34 @@ def test_legacy_zone_file_errors_name_line_and_column(tmp_path: Path, text: str,
     with pytest.raises(api_config.InvalidConfigError) as info:
         api_config.zones(repo)
     assert str(info.value.issues[0]).removeprefix(f"{repo}/").startswith(expected), info.value.issues
+
+
+CDROM = {"key": 3000, "type": "VirtualCdrom", "connected": True, "backing": {"type": "VirtualCdromAtapiBackingInfo"}}
+VMOTION_BLOCKED = {
+    "clusters": {"c1": {"name": "C1"}},
+    "hosts": {"host-1": {"name": "esx01", "cluster": "c1"}},
+    "vms": {"vm-1": {"name": "web01", "host": "host-1", "devices": {"CD/DVD drive 1": CDROM}}},
+}
+
+
+def _rule_ids(repo: Path) -> set[str]:
+    import json
+
+    result = invoke("check", "--repo", repo, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    return {f["rule_id"] for f in json.loads(result.stdout)["findings"]}
+
+
+def test_rules_section_configures_check(tmp_path: Path) -> None:
+    from driftguard.store import StateRepo
+    from tests.rule_cases import build_snapshot
+
+    repo = tmp_path / "state"
+    StateRepo.open(repo, create=True).write_snapshot(build_snapshot(VMOTION_BLOCKED), "first")
+    assert "DG-VMOTION-001" in _rule_ids(repo)
+    write(repo, "rules:\n  DG-VMOTION-001: {enabled: false}\n")
+    assert "DG-VMOTION-001" not in _rule_ids(repo)
+    write(repo, "rules:\n  DG-HIST-003:\n    params: {max_migrations: lots}\n")
+    result = invoke("check", "--repo", repo)
+    assert result.exit_code == 2
+    assert f"{repo / 'driftguard.yaml'}:3:30: rules.DG-HIST-003.params.max_migrations: " in result.stderr
