@@ -226,7 +226,9 @@ def _rule_issues(loaded: loader.LoadedConfig) -> list[BaselineIssue]:
 class Settings(BaseSettings):
     """Connection settings from ``DRIFTGUARD_*`` environment variables (``DRIFTGUARD_PAGE_SIZE=200``)."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", case_sensitive=False)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="ignore", case_sensitive=False, env_ignore_empty=True
+    )
 
     vcenter: str | None = Field(default=None, description="A vcenters name of driftguard.yaml, or a URL.")
     user: str | None = None

@@ -131,3 +131,10 @@ def test_exemptions_in_force() -> None:
     assert not vmotion.matches("DG-VMOTION-001", "vm", "build-7", "vc10") and not vmotion.matches(
         "DG-VMOTION-001", "vm", "build-7"
     )
+
+
+def test_an_empty_variable_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DRIFTGUARD_INSECURE", "")
+    monkeypatch.setenv("DRIFTGUARD_PAGE_SIZE", "")
+    resolved = api.resolve_connection(FILE, "vc01")
+    assert resolved.settings.page_size == 200 and resolved.settings.insecure is False

@@ -149,3 +149,23 @@ def test_nothing_to_migrate(tmp_path: Path) -> None:
     result = invoke("config", "migrate", "--repo", repo)
     assert result.exit_code == 0 and "nothing to migrate" in result.stderr
     assert not (repo / "driftguard.yaml").exists()
+
+
+def test_an_invalid_driftguard_yaml_is_left_untouched(old_repo: Path) -> None:
+    mine = "vcenters:\n  - name: vc01\n    url: https://vc01.example.com/sdk\n    page_size: many\n"
+    (old_repo / "driftguard.yaml").write_text(mine)
+    result = invoke("config", "migrate", "--repo", old_repo)
+    assert result.exit_code == 2
+    assert f"{old_repo / 'driftguard.yaml'}:4:16: vcenters[0].page_size: " in result.stderr
+    assert (old_repo / "driftguard.yaml").read_text() == mine
+    assert sorted(p.name for p in old_repo.iterdir() if p.name.startswith(".driftguard-")) == []  # no temp litter
+
+
+def test_show_on_the_command_line(old_repo: Path) -> None:
+    result = invoke("config", "show", "--repo", old_repo, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    import json
+
+    shown = json.loads(result.stdout)
+    assert shown["files"]["zones.yaml"] == "supplies zones (deprecated)"
+    assert shown["host_files"]["parallelism"] == 4 and shown["zones"]["production"]["default"] is True
