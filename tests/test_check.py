@@ -165,7 +165,7 @@ def test_usage_errors_exit_2(state: Path, tmp_path: Path) -> None:
     bad_zones = tmp_path / "zones.yaml"
     bad_zones.write_text("zones:\n  dmz:\n    vm: [x]\n")
     result = invoke("check", "--repo", state, "--zones", bad_zones)
-    assert result.exit_code == 2 and f"{bad_zones}:3: zones.dmz.vm: Extra inputs" in result.stderr
+    assert result.exit_code == 2 and f"{bad_zones}:3:5: zones.dmz.vm: unknown field" in result.stderr
     assert invoke("check", "--repo", state, "--rev", "nope").exit_code == 2
     assert invoke("check", "--repo", state, "--live", "--rev", "HEAD").exit_code == 2
 

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from driftguard.cli import app
-from driftguard.collect.hostfiles import SshTarget, collect_host_files, load_config, read_host, trust_hosts
+from driftguard.collect.hostfiles import SshConfig, SshTarget, collect_host_files, read_host, trust_hosts
 from driftguard.collect.hostfiles.ssh import HostKeyError
 from driftguard.normalize.hostfiles import REDACTED, agent_files
 from tests.ssh.sshd import FDM_CFG, Sshd, fake_host_root, free_port, ssh_config
@@ -53,7 +53,7 @@ def test_reads_agent_files_decoded_and_redacted(sshd_server: Sshd, tmp_path: Pat
     assert read["files"]["/etc/opt/vmware/fdm/fdm.cfg"]["mode"] == "0600"
     assert sorted(read["decoded"]) == ["clusterconfig", "hostlist"]
 
-    files = agent_files(read, load_config(None).redact)
+    files = agent_files(read, SshConfig().redact)
     config = files["/etc/opt/vmware/fdm/clusterconfig"]
     assert config.binary and config.text is not None and "das.isolationaddress0" in config.text
     raw = (root / "etc/opt/vmware/fdm/clusterconfig").read_bytes()

@@ -1,5 +1,5 @@
 """The policy engine: rule selection, configuration validation (the interface baselines use), the registry and
-its entry-point plugins, zone files, and ordering."""
+its entry-point plugins, and ordering (zone files: tests/config/)."""
 
 from __future__ import annotations
 
@@ -18,12 +18,9 @@ from driftguard.policy import (
     RuleConfigError,
     RuleContext,
     RuleFailedError,
-    ZoneConfig,
-    ZoneConfigError,
     all_rules,
     evidence_findings,
     evidence_rules,
-    parse_zones,
     plan,
     run,
 )
@@ -135,40 +132,6 @@ def test_bad_plugins_are_refused(monkeypatch: pytest.MonkeyPatch, plugin: object
     monkeypatch.setattr(registry_module, "entry_points", lambda group: [_FakeEntryPoint("bad", plugin)])
     with pytest.raises(RegistryError, match=message):
         all_rules()
-
-
-def test_zone_file_parses_and_classifies() -> None:
-    zones = parse_zones(
-        """\
-version: 1
-zones:
-  dmz:
-    vms: ["dmz-*"]
-    hosts: [esx-dmz*]
-  production:
-    portgroups: [Prod-*]
-default_zone: production
-"""
-    )
-    assert zones.vm_zone("dmz-web01", ["Prod-App"]) == "dmz"  # first zone in file order wins
-    assert zones.vm_zone("app01", ["Prod-App"]) == "production"
-    assert zones.vm_zone("other", []) == "production"  # the default
-    assert zones.host_zone("esx-dmz01") == "dmz" and zones.host_zone("esx01") is None
-    assert parse_zones("") == ZoneConfig()
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("zones:\n  dmz:\n    vms: [a]\n    folders: [x]\n", r"zones\.yaml:4: zones\.dmz\.folders: Extra inputs"),
-        ("zones:\n  dmz:\n    vms: a-string\n", r"zones\.yaml:3: zones\.dmz\.vms: Input should be a valid list"),
-        ("zones: {dmz: {}}\ndefault_zone: prod\n", r"zones\.yaml:1: .*default_zone 'prod' is not one of"),
-        ("zones: [\n", r"zones\.yaml: not valid YAML"),
-    ],
-)
-def test_zone_file_errors_name_the_line(text: str, message: str) -> None:
-    with pytest.raises(ZoneConfigError, match=message):
-        parse_zones(text)
 
 
 # --- the evidence rules through the engine (import-bundle) ------------------------------------------------------

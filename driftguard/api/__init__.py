@@ -23,6 +23,14 @@ from driftguard.api.baselines import (
     validate,
 )
 from driftguard.api.checks import check, load_zones, rule_catalogue
+from driftguard.api.config import (
+    InvalidConfigError,
+    ResolvedVCenter,
+    Settings,
+    exemptions,
+    load_config,
+    resolve_connection,
+)
 from driftguard.api.diffs import diff, diff_live, log
 from driftguard.api.evidence import HostFiles, ImportResult, import_bundles, trust_hosts
 from driftguard.api.plans import ignored, pin, plan
@@ -41,7 +49,10 @@ __all__ = [
     "ImportResult",
     "InForce",
     "InvalidBaselineError",
+    "InvalidConfigError",
     "OperationalError",
+    "ResolvedVCenter",
+    "Settings",
     "SnapshotResult",
     "UsageError",
     "__version__",
@@ -52,14 +63,17 @@ __all__ = [
     "commit_message",
     "diff",
     "diff_live",
+    "exemptions",
     "ignored",
     "import_bundles",
     "init",
     "load_baselines",
+    "load_config",
     "load_zones",
     "log",
     "pin",
     "plan",
+    "resolve_connection",
     "rule_catalogue",
     "shipped_baselines",
     "snapshot",

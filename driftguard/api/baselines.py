@@ -13,6 +13,7 @@ from driftguard.baseline import scaffold as baseline_scaffold
 from driftguard.baseline.approval import InForce
 from driftguard.baseline.loader import SHIPPED_PREFIX, name_of
 from driftguard.baseline.locate import locate_rule_issues
+from driftguard.baseline.yamlio import read_head
 from driftguard.models.plan import BaselineIssue
 from driftguard.store import StateRepo
 
@@ -28,32 +29,27 @@ class InvalidBaselineError(UsageError):
         super().__init__(f"invalid baseline: {self.issues[0]}{more}" if self.issues else "invalid baseline")
 
 
-def _decode(files: dict[str, bytes]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for path, data in files.items():
-        try:
-            out[path] = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InvalidBaselineError([BaselineIssue(file=path, message=f"not UTF-8 text: {exc.reason}")]) from None
-    return out
+def _decode(files: dict[str, bytes]) -> dict[str, bytes]:
+    # decoding (UTF-8, with line:column of a bad byte) and the size limit are the baseline loader's (yamlio)
+    return files
 
 
-def worktree_baselines(repo_path: Path) -> dict[str, str]:
+def worktree_baselines(repo_path: Path) -> dict[str, bytes]:
     """Repo path → text of the baselines in the state repo's working tree."""
     directory = repo_path / baseline.BASELINE_DIR
     if not directory.is_dir():
         return {}
-    files = {f"{baseline.BASELINE_DIR}/{p.name}": p.read_bytes() for p in sorted(directory.glob("*.yaml"))}
+    files = {f"{baseline.BASELINE_DIR}/{p.name}": read_head(p) for p in sorted(directory.glob("*.yaml"))}
     return _decode(files)
 
 
-def committed_baselines(repo: StateRepo, rev: str) -> dict[str, str]:
+def committed_baselines(repo: StateRepo, rev: str) -> dict[str, bytes]:
     """Repo path → text of the baselines committed at ``rev``."""
     files = repo.read_dir(rev, baseline.BASELINE_DIR)
     return _decode({path: data for path, data in files.items() if baseline.is_baseline_path(path)})
 
 
-def parse_baselines(files: dict[str, str], names: Sequence[str] | None = None) -> baseline.BaselineSet:
+def parse_baselines(files: dict[str, bytes], names: Sequence[str] | None = None) -> baseline.BaselineSet:
     """The baselines of ``files`` (all, or ``names``); invalid ones raise :class:`InvalidBaselineError`."""
     try:
         return baseline.load(files, names=names)
@@ -120,13 +116,13 @@ def validate(paths: Sequence[Path]) -> list[BaselineIssue]:
     for path in paths:
         by_dir.setdefault(path.parent, []).append(path)
     for directory, chosen in by_dir.items():
-        files: dict[str, str] = {}
+        files: dict[str, bytes] = {}
         try:
             for sibling in sorted(directory.glob("*.yaml")):
-                files[str(sibling)] = sibling.read_text(encoding="utf-8")
+                files[str(sibling)] = read_head(sibling)
             for path in chosen:
-                files[str(path)] = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+                files[str(path)] = read_head(path)
+        except OSError as exc:
             issues.append(BaselineIssue(file=str(getattr(exc, "filename", None) or directory), message=str(exc)))
             continue
         names = [name_of(str(p)) for p in chosen]

@@ -18,6 +18,8 @@ from driftguard.api._common import (
     vcenter_name,
 )
 from driftguard.api.baselines import in_force_at, load_baselines, planned_rules
+from driftguard.api.config import rule_config as repo_rule_config
+from driftguard.api.config import zones as config_zones
 from driftguard.api.drift import (
     Drift,
     DriftOptions,
@@ -58,16 +60,8 @@ def rule_catalogue() -> list[policy.Rule]:
 
 
 def load_zones(repo_path: Path, zones: Path | None = None) -> policy.ZoneConfig:
-    """The zone file: ``zones`` when given, else ``<repo>/zones.yaml`` when it exists, else no zones."""
-    path = zones if zones is not None else repo_path / policy.ZONES_FILE
-    if zones is None and not path.is_file():
-        return policy.ZoneConfig()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot read zone file {path}: {exc.strerror or exc}") from exc
-    with _policy_errors():
-        return policy.parse_zones(text, str(path))
+    """The zones: the file of ``--zones`` when given, else the configuration's (driftguard.yaml, zones.yaml)."""
+    return config_zones(repo_path, zones)
 
 
 # The published signature the CLI and schedulers call: kept stable (additive changes only), hence 12 arguments.
@@ -92,13 +86,15 @@ def check(
     The rules also see the drift since the previous snapshot, attributed, and the events of that window: the
     stored history of the commit, or for ``live`` the history read from vCenter since the latest snapshot.
     ``rules``/``skip`` select rule ids or names; ``config`` is a :data:`driftguard.policy.RuleConfig`
-    (what baselines set). Each finding's ``location`` is the object's file in the state repo.
+    (default: what driftguard.yaml's ``extends`` and ``rules`` set). Each finding's ``location`` is the object's
+    file in the state repo.
 
     Baselines run with the rules (docs/baselines.md): those of the working tree (of ``rev`` when given), all of
     them or the ``baselines`` named. Their ``rules:`` settings configure the catalogue (``config`` overrides
     them); their violations are findings with ``source: baseline`` and, in the diff shape, ``compliance``.
     """
     zone_config = load_zones(repo_path, zones)
+    config = config if config is not None else repo_rule_config(repo_path)  # driftguard.yaml: extends, rules
     in_force = load_baselines(repo_path, rev, names=baselines) if use_baselines else baseline.BaselineSet()
     planned = planned_rules(in_force, config, select=rules, skip=skip)
     if live:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from driftguard.api._common import OperationalError, Progress, UsageError, existing, opened, operational
+from driftguard.api.config import host_files as host_files_settings
 from driftguard.api.drift import latest_snapshots
 from driftguard.collect import Session, hostfiles
 from driftguard.models import HostEvidence, Snapshot
@@ -29,7 +30,7 @@ class HostFiles:
     hosts: tuple[str, ...] = ()
     """Globs on host names; empty means every host."""
     config: Path | None = None
-    """The TOML settings file; default ``<repo>/driftguard.toml`` when it exists."""
+    """Another driftguard.yaml (or the deprecated driftguard.toml); default: the state repo's configuration."""
     strict: bool = False
     """Fail the snapshot (nothing committed) when any selected host cannot be read."""
     parallelism: int | None = None
@@ -39,13 +40,7 @@ class HostFiles:
 def ssh_config(repo_path: Path, options: HostFiles) -> hostfiles.SshConfig:
     if options.mode != "ssh":
         raise UsageError(f"unknown host-file source {options.mode!r} (supported: ssh)")
-    path = options.config
-    if path is None and (repo_path / "driftguard.toml").exists():
-        path = repo_path / "driftguard.toml"
-    try:
-        config = hostfiles.load_config(path, base=repo_path)
-    except hostfiles.ConfigError as exc:
-        raise UsageError(str(exc)) from exc
+    config = hostfiles.from_settings(host_files_settings(repo_path, options.config), base=repo_path)
     return config.with_overrides(parallelism=options.parallelism, timeout=options.timeout)
 
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from driftguard.models import Kind, Severity
+from driftguard.models.config import RuleSetting  # one definition, shared with driftguard.yaml's rules
 
 CHECKS = ("equals", "one_of", "present", "absent", "matches", "min", "max")
 """Expectation keys that state what the value must be; exactly one, except that min and max combine."""
@@ -86,13 +87,6 @@ class Expectation(_Strict):
     def _checks(self) -> dict[str, Any]:
         # evaluation asks for every object and path: computed once per (frozen) expectation
         return {key: getattr(self, key) for key in CHECKS if key in self.model_fields_set}
-
-
-class RuleSetting(_Strict):
-    """A policy rule's setting: ``{enabled, params}`` (params are validated against the rule's own model)."""
-
-    enabled: bool = True
-    params: dict[str, Any] = {}
 
 
 class BaselineFile(_Strict):

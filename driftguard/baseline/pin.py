@@ -7,17 +7,15 @@ before anyone writes it.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Sequence
 from typing import Any
-
-from ruamel.yaml import YAML
 
 from driftguard.baseline import paths
 from driftguard.baseline.evaluate import selected
 from driftguard.baseline.format import Selector
 from driftguard.baseline.loader import BaselineError, parse_file
+from driftguard.baseline.yamlio import dump_plain
 from driftguard.models import KIND_MODELS, Severity, Snapshot
 from driftguard.models.patterns import glob_match
 
@@ -85,12 +83,7 @@ def pin(
         "description": f"Observed state pinned by `driftguard baseline pin`{f' from {source}' if source else ''}.",
         "expectations": expectations,
     }
-    yaml = YAML(typ="safe", pure=True)
-    yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
-    buf = io.StringIO()
-    yaml.dump(doc, buf)
-    text = f"# {name}: pinned from observed state; review before merging (docs/baselines.md)\n" + buf.getvalue()
+    text = f"# {name}: pinned from observed state; review before merging (docs/baselines.md)\n" + dump_plain(doc)
     _, issues = parse_file(name, f"baselines/{name}.yaml", text)
     if issues:
         raise BaselineError(issues)

@@ -164,8 +164,8 @@ class PlanInputs:
 
     base: Endpoint
     head: Endpoint
-    base_files: Mapping[str, str]
-    head_files: Mapping[str, str]
+    base_files: Mapping[str, bytes]
+    head_files: Mapping[str, bytes]
     snapshots: Sequence[tuple[Endpoint, Snapshot]]
     """Each vCenter's latest snapshot at the base, with the endpoint of its commit."""
 

@@ -28,7 +28,7 @@ from driftguard.policy.registry import (
     history_event_types,
     validate_rule,
 )
-from driftguard.policy.zones import ZONES_FILE, Zone, ZoneConfig, ZoneConfigError, parse_zones
+from driftguard.policy.zones import ZONES_FILE, Zone, ZoneConfig, ZoneConfigError
 
 __all__ = [
     "BUILTIN",
@@ -58,7 +58,6 @@ __all__ = [
     "evidence_rules",
     "history_event_types",
     "parse_doc",
-    "parse_zones",
     "plan",
     "run",
     "sort_findings",

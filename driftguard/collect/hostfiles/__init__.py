@@ -13,11 +13,9 @@ them into models. Settings: :mod:`driftguard.collect.hostfiles.config` (``docs/h
 from driftguard.collect.hostfiles.bundle import BundleError, read_bundle
 from driftguard.collect.hostfiles.config import (
     DEFAULT_REDACT,
-    ConfigError,
     SshConfig,
     SshTarget,
-    load_config,
-    parse_config,
+    from_settings,
     select_hosts,
 )
 from driftguard.collect.hostfiles.das import collect_das_runtime
@@ -35,7 +33,6 @@ __all__ = [
     "AGENT_DIRS",
     "DEFAULT_REDACT",
     "BundleError",
-    "ConfigError",
     "HostKeyError",
     "SshConfig",
     "SshError",
@@ -43,8 +40,7 @@ __all__ = [
     "TrustResult",
     "collect_das_runtime",
     "collect_host_files",
-    "load_config",
-    "parse_config",
+    "from_settings",
     "read_bundle",
     "read_host",
     "select_hosts",

@@ -1,20 +1,9 @@
 """Settings of the host-side sources: per-host SSH targets and credentials, limits, redaction patterns.
 
-Read from the ``[ssh]`` table of a TOML config file (``driftguard.toml`` in the state repo, or ``--config``)::
-
-    [ssh]
-    parallelism = 8                     # hosts read at once
-    timeout = 30                        # seconds per host: connect, login and every read together
-    known_hosts = "known_hosts"         # relative to the repo; default <repo>/known_hosts, else ~/.ssh/known_hosts
-    redact = ['(?i)community\\s*=\\s*\\S+']  # extra regular expressions whose matches are redacted from file text
-
-    [ssh.hosts."esx01*"]                # fnmatch pattern on the host's name in vCenter; first match wins
-    address = "10.0.0.21"               # default: the host's name
-    port = 22
-    user = "root"
-    key_file = "~/.ssh/esx_ed25519"
-    password_env = "ESX01_PASSWORD"     # the environment variable that holds the password (never the password)
-    remote_root = "/"                   # where the host's filesystem starts (tests point it at a scratch dir)
+The settings are the ``host_files`` section of ``driftguard.yaml`` (or the deprecated ``[ssh]`` table of
+``driftguard.toml``), read and validated by the configuration loader (docs/configuration.md) into a
+:class:`~driftguard.models.config.HostFilesConfig`; :func:`from_settings` turns that into the :class:`SshConfig`
+this package works with.
 
 Passwords never come from the file or a flag: ``password_env`` (default ``DRIFTGUARD_SSH_PASSWORD``), then the OS
 keyring (service ``driftguard-ssh``, user ``<user>@<address>``) when the ``keyring`` package is installed.
@@ -24,12 +13,12 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from driftguard.models.config import HostFilesConfig
 
 DEFAULT_PASSWORD_ENV = "DRIFTGUARD_SSH_PASSWORD"  # noqa: S105  # the variable's name, not a password
 KEYRING_SERVICE = "driftguard-ssh"
@@ -43,10 +32,6 @@ DEFAULT_REDACT: tuple[str, ...] = (
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----",
 )
 """Patterns redacted from every file's text. A match with a ``value`` group keeps the rest and replaces only it."""
-
-
-class ConfigError(ValueError):
-    """The config file is missing, unreadable or invalid; the message names the file and the setting."""
 
 
 @dataclass(frozen=True)
@@ -117,9 +102,6 @@ class SshConfig:
         )
 
 
-_TARGET_KEYS = {"address": str, "port": int, "user": str, "key_file": str, "password_env": str, "remote_root": str}
-
-
 def _target(host: str, settings: Mapping[str, Any]) -> SshTarget:
     key_file = settings.get("key_file")
     return SshTarget(
@@ -133,76 +115,26 @@ def _target(host: str, settings: Mapping[str, Any]) -> SshTarget:
     )
 
 
-def load_config(path: Path | None, *, base: Path | None = None) -> SshConfig:
-    """The ``[ssh]`` settings of ``path``; defaults when ``path`` is None. Relative paths resolve against ``base``
-    (the state repo), else the file's directory."""
-    if path is None:
+def from_settings(settings: HostFilesConfig | None, *, base: Path | None = None) -> SshConfig:
+    """The SSH settings of the ``host_files`` section (validated by the configuration loader); defaults for None.
+    A relative ``known_hosts`` resolves against ``base`` (the state repo)."""
+    if settings is None:
         return SshConfig()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    return parse_config(data.get("ssh", {}), source=str(path), base=base or path.parent)
-
-
-def parse_config(ssh: Any, *, source: str = "config", base: Path | None = None) -> SshConfig:
-    """Validate an ``[ssh]`` table (already parsed) into :class:`SshConfig`."""
-    if not isinstance(ssh, Mapping):
-        raise ConfigError(f"{source}: [ssh] must be a table")
-    unknown = set(ssh) - {"parallelism", "timeout", "known_hosts", "redact", "hosts"}
-    if unknown:
-        raise ConfigError(f"{source}: unknown setting(s) in [ssh]: {', '.join(sorted(unknown))}")
-    parallelism = _typed(ssh, "parallelism", int, source, DEFAULT_PARALLELISM)
-    if parallelism < 1:
-        raise ConfigError(f"{source}: ssh.parallelism must be at least 1")
-    timeout = float(_typed(ssh, "timeout", (int, float), source, DEFAULT_TIMEOUT))
-    if timeout <= 0:
-        raise ConfigError(f"{source}: ssh.timeout must be positive")
-    known = ssh.get("known_hosts")
     known_path = None
-    if known is not None:
-        known_path = Path(str(known)).expanduser()
+    if settings.known_hosts is not None:
+        known_path = Path(settings.known_hosts).expanduser()
         if not known_path.is_absolute() and base is not None:
             known_path = base / known_path
-    extra = ssh.get("redact", [])
-    if not isinstance(extra, list) or not all(isinstance(p, str) for p in extra):
-        raise ConfigError(f"{source}: ssh.redact must be a list of regular expressions")
-    for pattern in extra:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ConfigError(f"{source}: ssh.redact pattern {pattern!r} is invalid: {exc}") from None
-    hosts = ssh.get("hosts", {})
-    if not isinstance(hosts, Mapping):
-        raise ConfigError(f"{source}: ssh.hosts must be a table of host patterns")
-    rules = []
-    for pattern, settings in hosts.items():
-        if not isinstance(settings, Mapping):
-            raise ConfigError(f'{source}: ssh.hosts."{pattern}" must be a table')
-        for key, value in settings.items():
-            expected = _TARGET_KEYS.get(key)
-            if expected is None:
-                hint = " (passwords come from password_env or the keyring)" if key == "password" else ""
-                raise ConfigError(f'{source}: unknown setting ssh.hosts."{pattern}".{key}{hint}')
-            if not isinstance(value, expected) or isinstance(value, bool):
-                raise ConfigError(f'{source}: ssh.hosts."{pattern}".{key} must be a {expected.__name__}')
-        rules.append(HostRule(str(pattern), dict(settings)))
-    return SshConfig(
-        parallelism=parallelism,
-        timeout=timeout,
-        known_hosts=known_path,
-        redact=(*DEFAULT_REDACT, *extra),
-        rules=tuple(rules),
+    rules = tuple(
+        HostRule(pattern, host.model_dump(exclude_defaults=False)) for pattern, host in settings.hosts.items()
     )
-
-
-def _typed(table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], source: str, default: Any) -> Any:
-    value = table.get(key, default)
-    if not isinstance(value, kind) or isinstance(value, bool):
-        raise ConfigError(f"{source}: ssh.{key} has the wrong type")
-    return value
+    return SshConfig(
+        parallelism=settings.parallelism,
+        timeout=settings.timeout,
+        known_hosts=known_path,
+        redact=(*DEFAULT_REDACT, *settings.redact),
+        rules=rules,
+    )
 
 
 def _keyring_password(account: str) -> str | None:

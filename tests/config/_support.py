@@ -1,0 +1,29 @@
+"""The CLI with the ``config`` group registered (the lead wires it into the main app at merge), run in-process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from driftguard.cli import app
+from driftguard.cli.config import register
+
+if not any(group.name == "config" for group in app.registered_groups):
+    register(app)
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs" / "configuration.md"
+
+
+def invoke(*args: str | Path) -> Any:
+    env = {"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
+    return CliRunner().invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
+
+
+def docs_example() -> str:
+    """The first ``yaml`` block of docs/configuration.md: the full example."""
+    text = DOCS.read_text(encoding="utf-8")
+    start = text.index("```yaml\n") + len("```yaml\n")
+    return text[start : text.index("```", start)]
