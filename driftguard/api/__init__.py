@@ -34,6 +34,7 @@ from driftguard.api.evidence import (
     trust_hosts,
 )
 from driftguard.api.snapshots import SnapshotResult, collect_snapshot, commit_message, snapshot
+from driftguard.collect import parse_vcenter_url
 from driftguard.normalize.evidence import EvidenceParams
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "load_baselines",
     "load_zones",
     "log",
+    "parse_vcenter_url",
     "pin",
     "plan",
     "rule_catalogue",

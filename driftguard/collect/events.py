@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from driftguard.collect._vmomi import vim, vmodl
-from driftguard.collect.inventory import ProgressCallback, raw_vcenter
+from driftguard.collect.errors import CollectionError
+from driftguard.collect.inventory import ProgressCallback, raw_vcenter, retrieve_paged
 from driftguard.collect.raw import iso_utc, to_raw
 from driftguard.collect.session import Session
 from driftguard.models.raw import RAW_HISTORY_SCHEMA, RawHistory
@@ -111,6 +112,8 @@ def _read_events(
 ) -> list[Any]:
     spec = vim.event.EventFilterSpec(entity=root, time=vim.event.EventFilterSpec.ByTime(beginTime=begin, endTime=end))
     collector = session.content.eventManager.CreateCollectorForEvents(spec)
+    if collector is None:
+        raise CollectionError(f"vCenter {session.host} created no event collector", host=session.host)
     events: list[Any] = []
     try:
         # A real vCenter's collector covers the whole filtered history whatever this says (it only sizes
@@ -152,6 +155,8 @@ def _read_tasks(
         collector = content.taskManager.CreateCollectorForTasks(spec)
     except (vmodl.fault.MethodNotFound, vmodl.fault.NotImplemented, vmodl.fault.NotSupported):
         return _recent_tasks(session, page), "recent"
+    if collector is None:
+        raise CollectionError(f"vCenter {session.host} created no task collector", host=session.host)
     tasks: list[Any] = []
     try:
         while batch := collector.ReadNextTasks(page):
@@ -176,15 +181,9 @@ def _recent_tasks(session: Session, page: int) -> list[Any]:
         ],
         propSet=[_PC.PropertySpec(type=vim.Task, pathSet=["info"])],
     )
-    collector = content.propertyCollector
-    result = collector.RetrievePropertiesEx([spec], _PC.RetrieveOptions(maxObjects=page))
     infos: list[Any] = []
-    while result is not None:
-        for item in result.objects or []:
-            infos.extend(prop.val for prop in item.propSet or [] if prop.name == "info" and prop.val is not None)
-        if not result.token:
-            break
-        result = collector.ContinueRetrievePropertiesEx(result.token)
+    for item in retrieve_paged(session, spec, page, lambda done: None):
+        infos.extend(prop.val for prop in item.propSet or [] if prop.name == "info" and prop.val is not None)
     return infos
 
 
