@@ -13,12 +13,13 @@ newest first (reference §9): filtering and ordering are always redone on the cl
 from __future__ import annotations
 
 import contextlib
+import http.client
 from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from driftguard.collect._vmomi import vim, vmodl
-from driftguard.collect.errors import CollectionError
+from driftguard.collect.errors import CollectError, CollectionError
 from driftguard.collect.inventory import ProgressCallback, raw_vcenter, retrieve_paged
 from driftguard.collect.raw import iso_utc, to_raw
 from driftguard.collect.session import Session
@@ -188,8 +189,9 @@ def _recent_tasks(session: Session, page: int) -> list[Any]:
 
 
 def _destroy(collector: Any) -> None:
-    # Collectors are per session and capped (maxCollector); a failure here is not worth a failed run.
-    with contextlib.suppress(vmodl.MethodFault):
+    # Collectors are per session and capped (maxCollector); a failure here is not worth a failed run, and its
+    # answer carries no data.
+    with contextlib.suppress(vmodl.MethodFault, OSError, http.client.HTTPException, CollectError):
         collector.DestroyCollector()
 
 

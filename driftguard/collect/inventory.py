@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from driftguard.collect._vmomi import VmomiSupport, vim, vmodl
-from driftguard.collect.errors import CollectionError
+from driftguard.collect.errors import CollectError, CollectionError
 from driftguard.collect.raw import fault_text, iso_utc, to_raw
 from driftguard.collect.session import Session
 from driftguard.models.raw import RAW_SCHEMA, RawInventory, RawObject, RawVCenter
@@ -302,8 +302,9 @@ retrieve_paged = _retrieve_paged
 
 
 def _destroy_view(view: Any) -> None:
-    # Best effort: views die with the session anyway, and a failure here must not hide the real error.
-    with contextlib.suppress(vmodl.MethodFault, OSError, http.client.HTTPException):
+    # Best effort: views die with the session anyway, and a failure here must not hide the real error. Its answer
+    # carries no data, so even a garbage answer to it cannot spoil what was collected.
+    with contextlib.suppress(vmodl.MethodFault, OSError, http.client.HTTPException, CollectError):
         view.DestroyView()
 
 

@@ -252,7 +252,9 @@ def _deserialize(
         return InvalidResponseError(f"vCenter {host} answered {method} with {what} {label}", host=host)
 
     if status not in (200, 500):
-        raise refuse(f"HTTP status {status}")
+        raise InvalidResponseError(
+            f"vCenter {host} answered {method} with HTTP status {status} ({media or 'no content type'})", host=host
+        )
     if not body.strip():
         raise refuse("an empty body")
     if media == "text/html" or body.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
