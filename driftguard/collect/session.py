@@ -159,7 +159,7 @@ class Session:
                 reason = fault_text(fault)
             raise CollectionError(f"vCenter {self.host} failed while {doing}: {reason}", host=self.host) from None
         except (OSError, http.client.HTTPException) as error:
-            if self._stub.budget.expired:
+            if self._stub.budget.overdue():
                 raise self._stub.budget.error() from None
             raise CollectionError(
                 f"connection to vCenter {self.host} lost while {doing}: {_transport_reason(error)}",
@@ -176,7 +176,7 @@ class Session:
             return
         self._open = False
         try:
-            if not self._stub.budget.expired:  # past the deadline nothing more is sent, not even a logout
+            if not self._stub.budget.overdue():  # past the deadline nothing more is sent, not even a logout
                 self.content.sessionManager.Logout()
         except (vmodl.MethodFault, OSError, http.client.HTTPException, CollectError):
             pass  # the session dies with its connection or times out on the server anyway
@@ -243,7 +243,7 @@ def connect(
         raise ConnectError(f"TLS handshake with vCenter {host} failed: {error.reason}", host=host) from None
     except (OSError, http.client.HTTPException) as error:
         stub.DropConnections()
-        if budget.expired:
+        if budget.overdue():
             raise budget.error() from None
         raise ConnectError(f"cannot reach vCenter {host}: {_transport_reason(error)}", host=host) from None
     except vmodl.MethodFault as fault:
@@ -274,7 +274,7 @@ def connect(
         raise LoginError(f"login to {host} as {user} failed: {fault_text(fault)}", host=host) from None
     except (OSError, http.client.HTTPException) as error:
         stub.DropConnections()
-        if budget.expired:
+        if budget.overdue():
             raise budget.error() from None
         raise ConnectError(
             f"connection to vCenter {host} lost during login: {_transport_reason(error)}", host=host

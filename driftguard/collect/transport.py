@@ -70,6 +70,13 @@ class Budget:
     def remaining(self) -> float | None:
         return None if self._ends is None else self._ends - time.monotonic()
 
+    def overdue(self) -> bool:
+        """Whether the deadline has passed (the watchdog may not have fired yet when a read times out with it)."""
+        left = self.remaining()
+        if left is not None and left <= 0:
+            self.expired = True
+        return self.expired
+
     def socket_timeout(self) -> float:
         """Seconds the next socket operation may wait (never 0: that would make the socket non-blocking)."""
         left = self.remaining()
@@ -146,13 +153,20 @@ class CheckedStub(SoapStubAdapter):  # type: ignore[misc]  # subclassing Any
         except BaseException as error:
             conn.close()
             self.DropConnections()  # the server may be sick: no pooled connection is trusted any more
-            if self.budget.expired and not isinstance(error, CollectionError):
+            if self.budget.overdue() and not isinstance(error, CollectionError):
                 raise self.budget.error() from None
+            if isinstance(error, TimeoutError):
+                host = self.budget.host
+                raise CollectionError(
+                    f"vCenter {host} sent nothing for {self.budget.timeout:g} s while answering {method} "
+                    "(the per-request timeout)",
+                    host=host,
+                ) from None
             raise
         finally:
             if watchdog is not None:
                 watchdog.cancel()
-        if self.budget.expired:
+        if self.budget.overdue():
             conn.close()
             raise self.budget.error()
         return response.status, response.getheader("Content-Type", "") or "", body
@@ -215,7 +229,7 @@ def _read_body(conn: HTTPConnection, response: HTTPResponse, budget: Budget, met
                 host=budget.host,
             )
         parts.append(chunk)
-    if budget.expired:
+    if budget.overdue():
         raise budget.error()
     if response.length:  # Content-Length promised more than arrived before the connection closed
         raise InvalidResponseError(

@@ -91,13 +91,11 @@ class FaultProxy:
     @property
     def host(self) -> str:
         """``127.0.0.1:PORT``, as driftguard names this vCenter in messages."""
-        host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
+        return f"127.0.0.1:{self._server.server_port}"
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}{self.path}"
+        return f"http://{self.host}{self.path}"
 
     def reset(self, fault: Fault | None = None) -> None:
         with self._lock:
