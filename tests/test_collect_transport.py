@@ -10,7 +10,7 @@ import pytest
 from pyVmomi import VmomiSupport, vim, vmodl
 
 from driftguard.collect import DeadlineError, InvalidResponseError, to_raw
-from driftguard.collect.transport import Budget, CheckedStub, _deserialize
+from driftguard.collect.transport import Answer, Budget, CheckedStub, _deserialize
 
 ENV = 'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
 RETRIEVE = VmomiSupport.GetVmodlType("vmodl.query.PropertyCollector").RetrievePropertiesEx.info
@@ -31,7 +31,7 @@ def stub() -> CheckedStub:
 
 
 def decode(stub: CheckedStub, body: bytes, status: int = 200, content_type: str = "text/xml; charset=utf-8") -> object:
-    return _deserialize(stub, body, RESULT, status, "RetrievePropertiesEx", content_type, "vc01")
+    return _deserialize(stub, Answer(status, content_type, body), RESULT, "RetrievePropertiesEx", "vc01")
 
 
 def test_empty_answer_is_a_real_empty_result(stub: CheckedStub) -> None:

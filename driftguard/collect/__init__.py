@@ -34,6 +34,7 @@ from driftguard.collect.inventory import (
     ProgressCallback,
     collect_inventory,
     expected_round_trips,
+    inventory_counts,
 )
 from driftguard.collect.raw import to_raw
 from driftguard.collect.session import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, Session, connect
@@ -61,6 +62,7 @@ __all__ = [
     "collect_inventory",
     "connect",
     "expected_round_trips",
+    "inventory_counts",
     "parse_vcenter_url",
     "to_raw",
 ]

@@ -217,6 +217,15 @@ def collect_inventory(
     )
 
 
+def inventory_counts(raw: RawInventory) -> dict[str, int]:
+    """Objects read per managed type (``HostSystem`` → 7 ...), without the host option managers.
+
+    Zero objects is what an empty vCenter answers; an answer that was not an inventory never gets this far (the
+    transport refuses it), so a caller can compare these counts with the previous snapshot's.
+    """
+    return {kind: len(items) for kind, items in raw["objects"].items() if kind != "OptionManager"}
+
+
 def expected_round_trips(objects: int, hosts_with_options: int, page_size: int) -> int:
     """The round trips :func:`collect_inventory` makes for a view of ``objects`` objects (see module doc)."""
     pages = max(1, math.ceil(objects / page_size))
@@ -349,6 +358,7 @@ __all__ = [
     "collect_inventory",
     "declared_versions",
     "expected_round_trips",
+    "inventory_counts",
     "raw_vcenter",
     "retrieve_paged",
 ]

@@ -169,6 +169,14 @@ class Session:
             raise CollectionError(
                 f"vCenter {self.host} sent broken XML while {doing}: {error}", host=self.host
             ) from None
+        except (AttributeError, TypeError) as error:
+            # A checked, well-formed answer can still lack what the protocol requires (an unset required value
+            # that is then used). That is the server's answer being unusable, reported as such; the cause stays
+            # chained for a debug report.
+            raise CollectionError(
+                f"vCenter {self.host} sent an answer driftguard cannot use while {doing} ({type(error).__name__})",
+                host=self.host,
+            ) from error
 
     def close(self) -> None:
         """Log out (best effort: a dead connection is not an error here) and drop pooled connections."""
@@ -191,6 +199,68 @@ class Session:
 
     def __repr__(self) -> str:
         return f"Session(url={self.url!r}, user={self.user!r}, round_trips={self.round_trips})"
+
+
+_REQUIRED_CONTENT = ("about", "sessionManager", "propertyCollector", "viewManager", "rootFolder", "eventManager")
+"""The parts of ``ServiceContent`` collection uses; a well-formed answer without them is not a vCenter's."""
+
+
+def _lacking_service_content(content: Any) -> str | None:
+    if content is None:
+        return "service content"
+    missing = [name for name in _REQUIRED_CONTENT if getattr(content, name, None) is None]
+    return ", ".join(missing) if missing else None
+
+
+def _service_content(stub: CheckedStub, host: str) -> Any:
+    """``ServiceInstance.RetrieveContent()``, the first call: its failures say whether this is a vCenter at all."""
+    try:
+        content = vim.ServiceInstance("ServiceInstance", stub).RetrieveContent()
+    except CollectError:
+        raise
+    except ssl.SSLCertVerificationError as error:
+        raise CertificateError(
+            f"TLS certificate of vCenter {host} could not be verified ({error.verify_message}); "
+            "install the vCenter CA certificate (or pass --ca-file), or pass --insecure only if you "
+            "trust the network",
+            host=host,
+        ) from None
+    except ssl.SSLError as error:
+        raise ConnectError(f"TLS handshake with vCenter {host} failed: {error.reason}", host=host) from None
+    except (OSError, http.client.HTTPException) as error:
+        if stub.budget.overdue():
+            raise stub.budget.error() from None
+        raise ConnectError(f"cannot reach vCenter {host}: {_transport_reason(error)}", host=host) from None
+    except vmodl.MethodFault as fault:
+        raise ConnectError(f"vCenter {host} refused the connection: {fault_text(fault)}", host=host) from None
+    except Exception as error:  # pyVmomi's XML parser raises bare Exception subclasses
+        raise ConnectError(
+            f"{host} does not answer like a vSphere API endpoint ({type(error).__name__})", host=host
+        ) from None
+    lacking = _lacking_service_content(content)
+    if lacking:
+        raise ConnectError(f"{host} does not answer like a vSphere API endpoint (no {lacking})", host=host)
+    return content
+
+
+def _login(stub: CheckedStub, content: Any, user: str, password: str) -> None:
+    host = stub.budget.host
+    try:
+        content.sessionManager.Login(user, password, None)
+    except CollectError:
+        raise
+    except vim.fault.InvalidLogin:
+        raise LoginError(
+            f"login to {host} as {user or '<empty user name>'} failed: incorrect user name or password", host=host
+        ) from None
+    except vmodl.MethodFault as fault:
+        raise LoginError(f"login to {host} as {user} failed: {fault_text(fault)}", host=host) from None
+    except (OSError, http.client.HTTPException) as error:
+        if stub.budget.overdue():
+            raise stub.budget.error() from None
+        raise ConnectError(
+            f"connection to vCenter {host} lost during login: {_transport_reason(error)}", host=host
+        ) from None
 
 
 def connect(
@@ -224,59 +294,11 @@ def connect(
                 f"cannot read CA file {ca_file} for vCenter {host}: {error.strerror}", host=host
             ) from None
     stub = CheckedStub(url=endpoint.url, version=_BOOTSTRAP_VERSION, budget=budget, **kwargs)
-    instance = vim.ServiceInstance("ServiceInstance", stub)
     try:
-        content = instance.RetrieveContent()
-    except CollectError:
+        content = _service_content(stub, host)
+        stub.ComputeVersionInfo(_api_version(str(content.about.apiVersion or "")))
+        _login(stub, content, user, password)
+    except BaseException:
         stub.DropConnections()
         raise
-    except ssl.SSLCertVerificationError as error:
-        stub.DropConnections()
-        raise CertificateError(
-            f"TLS certificate of vCenter {host} could not be verified ({error.verify_message}); "
-            "install the vCenter CA certificate (or pass --ca-file), or pass --insecure only if you "
-            "trust the network",
-            host=host,
-        ) from None
-    except ssl.SSLError as error:
-        stub.DropConnections()
-        raise ConnectError(f"TLS handshake with vCenter {host} failed: {error.reason}", host=host) from None
-    except (OSError, http.client.HTTPException) as error:
-        stub.DropConnections()
-        if budget.overdue():
-            raise budget.error() from None
-        raise ConnectError(f"cannot reach vCenter {host}: {_transport_reason(error)}", host=host) from None
-    except vmodl.MethodFault as fault:
-        stub.DropConnections()
-        raise ConnectError(f"vCenter {host} refused the connection: {fault_text(fault)}", host=host) from None
-    except Exception as error:  # pyVmomi's XML parser raises bare Exception subclasses
-        stub.DropConnections()
-        raise ConnectError(
-            f"{host} does not answer like a vSphere API endpoint ({type(error).__name__})", host=host
-        ) from None
-
-    if content is None or content.about is None or content.sessionManager is None:
-        stub.DropConnections()
-        raise ConnectError(f"{host} does not answer like a vSphere API endpoint (no service content)", host=host)
-    stub.ComputeVersionInfo(_api_version(str(content.about.apiVersion or "")))
-    try:
-        content.sessionManager.Login(user, password, None)
-    except CollectError:
-        stub.DropConnections()
-        raise
-    except vim.fault.InvalidLogin:
-        stub.DropConnections()
-        raise LoginError(
-            f"login to {host} as {user or '<empty user name>'} failed: incorrect user name or password", host=host
-        ) from None
-    except vmodl.MethodFault as fault:
-        stub.DropConnections()
-        raise LoginError(f"login to {host} as {user} failed: {fault_text(fault)}", host=host) from None
-    except (OSError, http.client.HTTPException) as error:
-        stub.DropConnections()
-        if budget.overdue():
-            raise budget.error() from None
-        raise ConnectError(
-            f"connection to vCenter {host} lost during login: {_transport_reason(error)}", host=host
-        ) from None
     return Session(endpoint, user, stub, content)

@@ -27,7 +27,7 @@ import time
 import zlib
 from http.client import HTTPConnection, HTTPResponse, IncompleteRead
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import Any, NamedTuple
 from xml.parsers.expat import ErrorString, ExpatError
 
 from driftguard.collect._vmomi import SoapAdapter, SoapStubAdapter, VmomiSupport
@@ -42,6 +42,14 @@ _HEADER = SoapAdapter.XMLNS_SOAPENV + SoapAdapter.NS_SEP + "Header"
 _FAULT = SoapAdapter.XMLNS_SOAPENV + SoapAdapter.NS_SEP + "Fault"
 _XML_TYPES = ("text/xml", "application/xml", "application/soap+xml")
 _READ_CHUNK = 256 * 1024
+
+
+class Answer(NamedTuple):
+    """One HTTP answer, read whole."""
+
+    status: int
+    content_type: str
+    body: bytes
 
 
 class InvalidResponseError(CollectionError):
@@ -132,8 +140,9 @@ class CheckedStub(SoapStubAdapter):  # type: ignore[misc]  # subclassing Any
         self.schemeArgs["timeout"] = self.budget.socket_timeout()
         conn = self.GetConnection()
         self.requests += 1
-        status, content_type, body = self._exchange(conn, method, request)
-        obj = _deserialize(outer, body, info.result, status, method, content_type, self.budget.host)
+        answer = self._exchange(conn, method, request)
+        obj = _deserialize(outer, answer, info.result, method, self.budget.host)
+        status = answer.status
         self.ReturnConnection(conn)
         if outer is not self:
             return status, obj
@@ -141,7 +150,7 @@ class CheckedStub(SoapStubAdapter):  # type: ignore[misc]  # subclassing Any
             return obj
         raise obj
 
-    def _exchange(self, conn: HTTPConnection, method: str, request: bytes) -> tuple[int, str, bytes]:
+    def _exchange(self, conn: HTTPConnection, method: str, request: bytes) -> Answer:
         """Send one request and read the whole answer under the budget; the connection is closed on failure."""
         watchdog = self.budget.watch(conn)
         try:
@@ -169,7 +178,7 @@ class CheckedStub(SoapStubAdapter):  # type: ignore[misc]  # subclassing Any
         if self.budget.overdue():
             conn.close()
             raise self.budget.error()
-        return response.status, response.getheader("Content-Type", "") or "", body
+        return Answer(response.status, response.getheader("Content-Type", "") or "", body)
 
     def _headers(self) -> dict[str, str]:
         headers = {
@@ -256,10 +265,9 @@ def _decoder(encoding: str, host: str, method: str) -> Any:
     raise InvalidResponseError(f"vCenter {host} answered {method} in an unknown encoding {encoding!r}", host=host)
 
 
-def _deserialize(
-    stub: Any, body: bytes, result_type: Any, status: int, method: str, content_type: str, host: str
-) -> Any:
-    media = content_type.split(";", 1)[0].strip().lower()
+def _deserialize(stub: Any, answer: Answer, result_type: Any, method: str, host: str) -> Any:
+    status, body = answer.status, answer.body
+    media = answer.content_type.split(";", 1)[0].strip().lower()
     label = f"({media or 'no content type'}, {status})"
 
     def refuse(what: str) -> InvalidResponseError:

@@ -133,109 +133,109 @@ class FaultProxy:
         self._thread.join(timeout=10)
 
 
-def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, as vCenter does: several requests per connection
+class _Handler(BaseHTTPRequestHandler):
+    proxy: FaultProxy
+    protocol_version = "HTTP/1.1"  # keep-alive, as vCenter does: several requests per connection
 
-        def log_message(self, format: str, *args: object) -> None:  # the stdlib's signature
-            del format, args  # quiet: pytest shows our own assertions
+    def log_message(self, format: str, *args: object) -> None:  # the stdlib's signature
+        del format, args  # quiet: pytest shows our own assertions
 
-        def do_POST(self) -> None:  # the stdlib's name
-            length = int(self.headers.get("Content-Length") or 0)
-            request = self.rfile.read(length)
-            match = _METHOD.search(request)
-            _, fault = proxy.pick(match.group(1).decode() if match else "?")
-            status, reason, headers, body = self._forward(request)
-            if fault is None:
-                self._answer(status, reason, headers, body)
-            else:
-                self._spoil(fault, status, headers, body)
+    def do_POST(self) -> None:  # the stdlib's name
+        length = int(self.headers.get("Content-Length") or 0)
+        request = self.rfile.read(length)
+        match = _METHOD.search(request)
+        _, fault = self.proxy.pick(match.group(1).decode() if match else "?")
+        status, reason, headers, body = self._forward(request)
+        if fault is None:
+            self._answer(status, reason, headers, body)
+        else:
+            self._spoil(fault, status, headers, body)
 
-        def _forward(self, request: bytes) -> tuple[int, str, list[tuple[str, str]], bytes]:
-            upstream = http.client.HTTPConnection(*proxy.upstream, timeout=60)
+    def _forward(self, request: bytes) -> tuple[int, str, list[tuple[str, str]], bytes]:
+        upstream = http.client.HTTPConnection(*self.proxy.upstream, timeout=60)
+        try:
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+            headers.pop("Accept-Encoding", None)  # keep bodies plain, so they can be cut and dripped
+            upstream.request("POST", self.path, request, headers)
+            response = upstream.getresponse()
+            body = response.read()
+            kept = [(k, v) for k, v in response.getheaders() if k.lower() in ("content-type", "set-cookie")]
+            return response.status, response.reason, kept, body
+        finally:
+            upstream.close()
+
+    def _answer(self, status: int, reason: str, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.send_response(status, reason)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _spoil(self, fault: Fault, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        xml = [("Content-Type", "text/xml; charset=utf-8")]
+        cookies = [(k, v) for k, v in headers if k.lower() == "set-cookie"]
+        canned: dict[str, tuple[int, str, list[tuple[str, str]], bytes]] = {
+            "html": (200, "OK", [("Content-Type", "text/html; charset=utf-8")], HTML),
+            "broken-xml": (200, "OK", xml, BROKEN_XML),
+            "empty": (200, "OK", xml + cookies, b""),
+            "wrong-type": (status, "OK", [("Content-Type", "application/json"), *cookies], body),
+            "soap-fault": (500, "Internal Server Error", xml, SOAP_FAULT),
+            "http-502": (502, "Bad Gateway", [("Content-Type", "text/html")], HTML),
+        }
+        if fault.kind in canned:
+            self._answer(*canned[fault.kind])
+        elif fault.kind == "truncate":
+            self._partial(status, headers, body, len(body) // 2)
+            self.close_connection = True
+        elif fault.kind == "truncate-chunked":
+            self._truncated_chunked(status, headers, body)
+        elif fault.kind == "drip":
+            self._drip(status, headers, body, fault.drip_interval)
+        elif fault.kind == "stall":
+            self._partial(status, headers, body, len(body) // 2)
+            self.proxy.stopping.wait()  # hold the connection open, silent, until the test ends
+            self.close_connection = True
+
+    def _partial(self, status: int, headers: list[tuple[str, str]], body: bytes, cut: int) -> None:
+        """Headers promising the whole body, then only ``cut`` bytes of it."""
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[:cut])
+        self.wfile.flush()
+
+    def _truncated_chunked(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        half = body[: len(body) // 2]
+        self.wfile.write(f"{len(body):x}\r\n".encode() + half)  # a chunk that announces more than it has
+        self.wfile.flush()
+        self.close_connection = True
+
+    def _drip(self, status: int, headers: list[tuple[str, str]], body: bytes, interval: float) -> None:
+        """The whole answer, one byte every ``interval`` seconds: no single read ever times out."""
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.flush()
+        for offset in range(len(body)):
+            if self.proxy.stopping.wait(interval):
+                break
             try:
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                headers.pop("Accept-Encoding", None)  # keep bodies plain, so they can be cut and dripped
-                upstream.request("POST", self.path, request, headers)
-                response = upstream.getresponse()
-                body = response.read()
-                kept = [(k, v) for k, v in response.getheaders() if k.lower() in ("content-type", "set-cookie")]
-                return response.status, response.reason, kept, body
-            finally:
-                upstream.close()
+                self.wfile.write(body[offset : offset + 1])
+                self.wfile.flush()
+            except OSError:
+                break  # the client gave up: exactly what the test wants
+        self.close_connection = True
 
-        def _answer(self, status: int, reason: str, headers: list[tuple[str, str]], body: bytes) -> None:
-            self.send_response(status, reason)
-            for name, value in headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
 
-        def _spoil(self, fault: Fault, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
-            xml = [("Content-Type", "text/xml; charset=utf-8")]
-            cookies = [(k, v) for k, v in headers if k.lower() == "set-cookie"]
-            if fault.kind == "html":
-                self._answer(200, "OK", [("Content-Type", "text/html; charset=utf-8")], HTML)
-            elif fault.kind == "broken-xml":
-                self._answer(200, "OK", xml, BROKEN_XML)
-            elif fault.kind == "empty":
-                self._answer(200, "OK", xml + cookies, b"")
-            elif fault.kind == "wrong-type":
-                self._answer(status, "OK", [("Content-Type", "application/json"), *cookies], body)
-            elif fault.kind == "soap-fault":
-                self._answer(500, "Internal Server Error", xml, SOAP_FAULT)
-            elif fault.kind == "http-502":
-                self._answer(502, "Bad Gateway", [("Content-Type", "text/html")], HTML)
-            elif fault.kind == "truncate":
-                self._partial(status, headers, body, len(body) // 2)
-                self.close_connection = True
-            elif fault.kind == "truncate-chunked":
-                self._truncated_chunked(status, headers, body)
-            elif fault.kind == "drip":
-                self._drip(status, headers, body, fault.drip_interval)
-            elif fault.kind == "stall":
-                self._partial(status, headers, body, len(body) // 2)
-                proxy.stopping.wait()  # hold the connection open, silent, until the test ends
-                self.close_connection = True
-
-        def _partial(self, status: int, headers: list[tuple[str, str]], body: bytes, cut: int) -> None:
-            """Headers promising the whole body, then only ``cut`` bytes of it."""
-            self.send_response(status)
-            for name, value in headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body[:cut])
-            self.wfile.flush()
-
-        def _truncated_chunked(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
-            self.send_response(status)
-            for name, value in headers:
-                self.send_header(name, value)
-            self.send_header("Transfer-Encoding", "chunked")
-            self.end_headers()
-            half = body[: len(body) // 2]
-            self.wfile.write(f"{len(body):x}\r\n".encode() + half)  # a chunk that announces more than it has
-            self.wfile.flush()
-            self.close_connection = True
-
-        def _drip(self, status: int, headers: list[tuple[str, str]], body: bytes, interval: float) -> None:
-            """The whole answer, one byte every ``interval`` seconds: no single read ever times out."""
-            self.send_response(status)
-            for name, value in headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.flush()
-            for offset in range(len(body)):
-                if proxy.stopping.wait(interval):
-                    break
-                try:
-                    self.wfile.write(body[offset : offset + 1])
-                    self.wfile.flush()
-                except OSError:
-                    break  # the client gave up: exactly what the test wants
-            self.close_connection = True
-
-    return Handler
+def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
+    return type("Handler", (_Handler,), {"proxy": proxy})

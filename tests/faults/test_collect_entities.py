@@ -59,7 +59,7 @@ def create_and_destroy_vm(url: str, name: str) -> None:
 def destroy_vm(url: str, name: str) -> None:
     with scenario.session(url, ADMIN) as si:
         vm = scenario._by_name(si, vim.VirtualMachine, name)
-        if vm.runtime.powerState == vim.VirtualMachinePowerState.poweredOn:
+        if vm.runtime.powerState == "poweredOn":
             scenario._wait(vm.PowerOffVM_Task())
         scenario._wait(vm.Destroy_Task())
 
