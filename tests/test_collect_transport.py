@@ -120,6 +120,17 @@ def test_answers_that_are_not_the_answer(
     assert "\n" not in message
 
 
+def test_entity_expansion_is_refused_before_parsing(stub: CheckedStub) -> None:
+    entities = '<!ENTITY a0 "xxxxxxxxxx">' + "".join(f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 10))
+    body = envelope(
+        '<RetrievePropertiesExResponse xmlns="urn:vim25"><returnval><token>&a9;</token></returnval>'
+        "</RetrievePropertiesExResponse>"
+    )
+    body = body.replace(b"?>\n", f"?>\n<!DOCTYPE soapenv:Envelope [{entities}]>".encode(), 1)
+    with pytest.raises(InvalidResponseError, match="a document type declaration, which SOAP does not allow"):
+        decode(stub, body)
+
+
 def test_a_fault_with_500_is_the_server_fault(stub: CheckedStub) -> None:
     fault = envelope(
         "<soapenv:Fault><faultcode>ServerFaultCode</faultcode><faultstring>no</faultstring><detail>"
