@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pyVmomi import vim, vmodl
 
-from driftguard.collect import PROPERTY_PATHS, VIEW_TYPES, ConnectError, to_raw
+from driftguard.collect import PROPERTY_PATHS, VIEW_TYPES, InvalidURLError, to_raw
 from driftguard.collect.inventory import OPTION_MANAGER_PATHS, declared_versions, expected_round_trips, wsdl_type
 from driftguard.collect.raw import fault_text
 from driftguard.collect.session import _api_version, parse_url
@@ -141,7 +141,7 @@ def test_parse_url(url: str, expected: str, host: str) -> None:
 
 
 def test_parse_url_refuses_credentials_without_echoing_them() -> None:
-    with pytest.raises(ConnectError) as caught:
+    with pytest.raises(InvalidURLError) as caught:
         parse_url("https://admin:s3cret-pw@vc01.example.com/sdk")
     assert "s3cret-pw" not in str(caught.value)
     assert "s3cret-pw" not in repr(caught.value.args)
@@ -150,7 +150,7 @@ def test_parse_url_refuses_credentials_without_echoing_them() -> None:
 
 @pytest.mark.parametrize("url", ["ftp://vc01", "https://", "https://vc01:99999"])
 def test_parse_url_rejects_nonsense(url: str) -> None:
-    with pytest.raises(ConnectError):
+    with pytest.raises(InvalidURLError):
         parse_url(url)
 
 

@@ -36,6 +36,7 @@ from driftguard.api.evidence import HostFiles, ImportResult, import_bundles, tru
 from driftguard.api.plans import ignored, pin, plan
 from driftguard.api.snapshots import SnapshotResult, collect_snapshot, snapshot
 from driftguard.baseline.approval import InForce
+from driftguard.collect import parse_vcenter_url
 from driftguard.diff.align import NOT_COLLECTED, align_host_evidence
 from driftguard.normalize.evidence import EvidenceParams
 from driftguard.report.commit import commit_message
@@ -71,6 +72,7 @@ __all__ = [
     "load_config",
     "load_zones",
     "log",
+    "parse_vcenter_url",
     "pin",
     "plan",
     "resolve_connection",

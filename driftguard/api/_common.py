@@ -7,11 +7,17 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
-from driftguard.collect import CollectError, Session, collect_inventory, connect
+from driftguard.collect import (
+    CollectError,
+    InvalidURLError,
+    Session,
+    collect_inventory,
+    connect,
+    parse_vcenter_url,
+)
 from driftguard.models import Snapshot
 from driftguard.normalize.snapshot import normalize_snapshot
 from driftguard.store import StateRepo, StoreError, UnknownRevisionError
@@ -46,18 +52,22 @@ class Connection:
     insecure: bool = False
     page_size: int = 500
     timeout: float = 60.0
+    """Seconds one socket operation (connect, send, each read) may wait."""
+    deadline: float = 1800.0
+    """Seconds the whole collection (connect, login, inventory, history) may take."""
 
     @property
     def host(self) -> str:
-        return urlsplit(self.url if "//" in self.url else f"https://{self.url}").hostname or self.url
+        """The vCenter as named in messages (``host`` or ``host:port``); raises InvalidURLError."""
+        return parse_vcenter_url(self.url).host
 
 
 def vcenter_name(url: str) -> str:
-    """Directory name of a vCenter in the state repo: its host name, plus the port when it is not 443/80."""
-    parts = urlsplit(url if "//" in url else f"https://{url}")
-    host = (parts.hostname or url).lower()
-    default_port = 80 if parts.scheme == "http" else 443
-    return host if parts.port in (None, default_port) else f"{host}_{parts.port}"
+    """Directory name of a vCenter in the state repo: its host name, plus the port when it is not 443/80.
+
+    Raises :class:`~driftguard.collect.InvalidURLError` (a usage error) for a URL that cannot be used.
+    """
+    return parse_vcenter_url(url).directory_name
 
 
 @contextlib.contextmanager
@@ -66,13 +76,20 @@ def operational() -> Iterator[None]:
     try:
         yield
     except (CollectError, StoreError) as exc:
-        if isinstance(exc, UnknownRevisionError):
+        if isinstance(exc, UnknownRevisionError | InvalidURLError):
             raise UsageError(str(exc)) from exc
         raise OperationalError(str(exc)) from exc
 
 
 def _connect(conn: Connection) -> Session:
-    return connect(conn.url, conn.user, conn.password.get_secret_value(), insecure=conn.insecure, timeout=conn.timeout)
+    return connect(
+        conn.url,
+        conn.user,
+        conn.password.get_secret_value(),
+        insecure=conn.insecure,
+        timeout=conn.timeout,
+        deadline=conn.deadline,
+    )
 
 
 def _collect(si: Session, conn: Connection, progress: Progress | None) -> Snapshot:

@@ -15,6 +15,7 @@ from pyVmomi import vmodl as _vmodl
 vim: Any = _vim
 vmodl: Any = _vmodl
 VmomiSupport: Any = _vmomi_support
+SoapAdapter: Any = _soap_adapter
 SoapStubAdapter: Any = _soap_adapter.SoapStubAdapter
 
-__all__ = ["SoapStubAdapter", "VmomiSupport", "vim", "vmodl"]
+__all__ = ["SoapAdapter", "SoapStubAdapter", "VmomiSupport", "vim", "vmodl"]

@@ -13,12 +13,14 @@ newest first (reference §9): filtering and ordering are always redone on the cl
 from __future__ import annotations
 
 import contextlib
+import http.client
 from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from driftguard.collect._vmomi import vim, vmodl
-from driftguard.collect.inventory import ProgressCallback, raw_vcenter
+from driftguard.collect.errors import CollectError, CollectionError
+from driftguard.collect.inventory import ProgressCallback, raw_vcenter, retrieve_paged
 from driftguard.collect.raw import iso_utc, to_raw
 from driftguard.collect.session import Session
 from driftguard.models.raw import RAW_HISTORY_SCHEMA, RawHistory
@@ -111,6 +113,8 @@ def _read_events(
 ) -> list[Any]:
     spec = vim.event.EventFilterSpec(entity=root, time=vim.event.EventFilterSpec.ByTime(beginTime=begin, endTime=end))
     collector = session.content.eventManager.CreateCollectorForEvents(spec)
+    if collector is None:
+        raise CollectionError(f"vCenter {session.host} created no event collector", host=session.host)
     events: list[Any] = []
     try:
         # A real vCenter's collector covers the whole filtered history whatever this says (it only sizes
@@ -152,6 +156,8 @@ def _read_tasks(
         collector = content.taskManager.CreateCollectorForTasks(spec)
     except (vmodl.fault.MethodNotFound, vmodl.fault.NotImplemented, vmodl.fault.NotSupported):
         return _recent_tasks(session, page), "recent"
+    if collector is None:
+        raise CollectionError(f"vCenter {session.host} created no task collector", host=session.host)
     tasks: list[Any] = []
     try:
         while batch := collector.ReadNextTasks(page):
@@ -176,21 +182,16 @@ def _recent_tasks(session: Session, page: int) -> list[Any]:
         ],
         propSet=[_PC.PropertySpec(type=vim.Task, pathSet=["info"])],
     )
-    collector = content.propertyCollector
-    result = collector.RetrievePropertiesEx([spec], _PC.RetrieveOptions(maxObjects=page))
     infos: list[Any] = []
-    while result is not None:
-        for item in result.objects or []:
-            infos.extend(prop.val for prop in item.propSet or [] if prop.name == "info" and prop.val is not None)
-        if not result.token:
-            break
-        result = collector.ContinueRetrievePropertiesEx(result.token)
+    for item in retrieve_paged(session, spec, page, lambda done: None):
+        infos.extend(prop.val for prop in item.propSet or [] if prop.name == "info" and prop.val is not None)
     return infos
 
 
 def _destroy(collector: Any) -> None:
-    # Collectors are per session and capped (maxCollector); a failure here is not worth a failed run.
-    with contextlib.suppress(vmodl.MethodFault):
+    # Collectors are per session and capped (maxCollector); a failure here is not worth a failed run, and its
+    # answer carries no data.
+    with contextlib.suppress(vmodl.MethodFault, OSError, http.client.HTTPException, CollectError):
         collector.DestroyCollector()
 
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from driftguard.collect._vmomi import VmomiSupport, vim, vmodl
+from driftguard.collect.errors import CollectError, CollectionError
 from driftguard.collect.raw import fault_text, iso_utc, to_raw
 from driftguard.collect.session import Session
 from driftguard.models.raw import RAW_SCHEMA, RawInventory, RawObject, RawVCenter
@@ -150,6 +151,8 @@ def collect_inventory(
         view = content.viewManager.CreateContainerView(
             content.rootFolder, [wsdl_type(name) for name in VIEW_TYPES], True
         )
+        if view is None:
+            raise CollectionError(f"vCenter {session.host} created no view of the inventory", host=session.host)
         try:
             spec = _PC.FilterSpec(
                 objectSet=[
@@ -196,6 +199,7 @@ def collect_inventory(
             )
             total = len(option_managers)
             contents = _retrieve_paged(session, spec, page_size, lambda done: progress("host-options", done, total))
+        _check_all_answered(session, option_managers, contents)
         for item in contents:
             objects.setdefault(str(item.obj._wsdlName), []).append(_raw_object(item))
 
@@ -211,6 +215,15 @@ def collect_inventory(
         round_trips=session.round_trips - first_request,
         page_size=page_size,
     )
+
+
+def inventory_counts(raw: RawInventory) -> dict[str, int]:
+    """Objects read per managed type (``HostSystem`` → 7 ...), without the host option managers.
+
+    Zero objects is what an empty vCenter answers; an answer that was not an inventory never gets this far (the
+    transport refuses it), so a caller can compare these counts with the previous snapshot's.
+    """
+    return {kind: len(items) for kind, items in raw["objects"].items() if kind != "OptionManager"}
 
 
 def expected_round_trips(objects: int, hosts_with_options: int, page_size: int) -> int:
@@ -246,22 +259,61 @@ def _split_supported(
 
 
 def _retrieve_paged(session: Session, spec: Any, page_size: int, on_page: Callable[[int], None]) -> list[Any]:
-    """All ``ObjectContent`` of one filter spec, page by page (RetrievePropertiesEx + Continue…)."""
+    """All ``ObjectContent`` of one filter spec, page by page (RetrievePropertiesEx + Continue…).
+
+    The transport has already checked that each answer is the SOAP response asked for, so ``None`` from
+    RetrievePropertiesEx is the server's real "nothing matched". From ContinueRetrievePropertiesEx it is not: a
+    token promises another page, so a chain that stops without one (or goes round in a circle) is an error.
+    """
     collector = session.content.propertyCollector
     result = collector.RetrievePropertiesEx([spec], _PC.RetrieveOptions(maxObjects=page_size))
     contents: list[Any] = []
+    tokens: set[str] = set()
     while result is not None:
-        contents.extend(result.objects or [])
+        objects = list(result.objects or [])
+        if any(item is None or item.obj is None for item in objects):
+            raise _broken_chain(session, "sent a page with an object without its reference")
+        contents.extend(objects)
         on_page(len(contents))
-        if not result.token:
-            break
-        result = collector.ContinueRetrievePropertiesEx(result.token)
+        token = result.token
+        if not token:
+            return contents
+        if token in tokens:
+            raise _broken_chain(session, f"repeated the page token after {len(contents)} objects")
+        tokens.add(token)
+        result = collector.ContinueRetrievePropertiesEx(token)
+        if result is None:
+            raise _broken_chain(session, f"sent no page for a continuation token after {len(contents)} objects")
     return contents
 
 
+def _broken_chain(session: Session, what: str) -> CollectionError:
+    return CollectionError(
+        f"vCenter {session.host} {what} (RetrievePropertiesEx paging did not end properly)", host=session.host
+    )
+
+
+def _check_all_answered(session: Session, asked: list[Any], contents: list[Any]) -> None:
+    """Every option manager asked for comes back, with values or a missing-object fault
+    (``reportMissingObjectsInResults``): fewer means the answer was not the whole answer."""
+    answered = {str(item.obj._moId) for item in contents}
+    lost = [str(manager._moId) for manager in asked if str(manager._moId) not in answered]
+    if lost:
+        raise CollectionError(
+            f"vCenter {session.host} answered the host advanced options for {len(asked) - len(lost)} of "
+            f"{len(asked)} hosts (none for {', '.join(lost[:3])}{' ...' if len(lost) > 3 else ''})",
+            host=session.host,
+        )
+
+
+retrieve_paged = _retrieve_paged
+"""The paging loop, shared with the history reader's ``recentTask`` fallback."""
+
+
 def _destroy_view(view: Any) -> None:
-    # Best effort: views die with the session anyway, and a failure here must not hide the real error.
-    with contextlib.suppress(vmodl.MethodFault, OSError, http.client.HTTPException):
+    # Best effort: views die with the session anyway, and a failure here must not hide the real error. Its answer
+    # carries no data, so even a garbage answer to it cannot spoil what was collected.
+    with contextlib.suppress(vmodl.MethodFault, OSError, http.client.HTTPException, CollectError):
         view.DestroyView()
 
 
@@ -306,5 +358,7 @@ __all__ = [
     "collect_inventory",
     "declared_versions",
     "expected_round_trips",
+    "inventory_counts",
     "raw_vcenter",
+    "retrieve_paged",
 ]

@@ -16,74 +16,44 @@ import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from xml.parsers.expat import ExpatError
 
-from driftguard.collect._vmomi import SoapStubAdapter, VmomiSupport, vim, vmodl
+from driftguard.collect._vmomi import VmomiSupport, vim, vmodl
 from driftguard.collect.errors import (
     CertificateError,
+    CollectError,
     CollectionError,
     ConnectError,
     LoginError,
 )
 from driftguard.collect.raw import fault_text
+from driftguard.collect.transport import Budget, CheckedStub
+from driftguard.collect.url import InvalidURLError, VCenterURL, parse_vcenter_url
 
 # Every vCenter still in the field speaks vim25/5.5; we start with it and move up once we know the server.
 _BOOTSTRAP_VERSION = "vim.version.version9"
 DEFAULT_TIMEOUT = 120.0
 """Seconds to wait on one socket operation. Large property pages can take a while on big estates."""
+DEFAULT_DEADLINE = 1800.0
+"""Seconds the whole session (connect, login, inventory, history) may take."""
 
 
-@dataclass(frozen=True)
-class Endpoint:
-    """A parsed vCenter URL without credentials."""
-
-    scheme: str
-    hostname: str
-    port: int
-    path: str
-
-    @property
-    def host(self) -> str:
-        """``hostname`` plus ``:port`` when the port is not the scheme's default; used in messages."""
-        default = 443 if self.scheme == "https" else 80
-        name = f"[{self.hostname}]" if ":" in self.hostname else self.hostname
-        return name if self.port == default else f"{name}:{self.port}"
-
-    @property
-    def url(self) -> str:
-        """``scheme://host:port/path``, safe to store and print."""
-        name = f"[{self.hostname}]" if ":" in self.hostname else self.hostname
-        return f"{self.scheme}://{name}:{self.port}{self.path}"
+Endpoint = VCenterURL
+"""The parsed vCenter URL a session talks to (the old name of :class:`~driftguard.collect.url.VCenterURL`)."""
 
 
-def parse_url(url: str) -> Endpoint:
-    """Parse ``https://host[:port][/sdk]``, ``http://host:port/sdk`` (simulator) or a bare host name.
-
-    Raises :class:`ConnectError` for other schemes, and for credentials embedded in the URL: they would
-    end up in logs and in the state repo, so they are refused rather than silently stripped.
-    """
-    text = url.strip()
-    if "://" not in text:
-        text = "https://" + text
-    parts = urlsplit(text)
-    hostname = parts.hostname or ""
-    if parts.scheme not in ("http", "https") or not hostname:
-        raise ConnectError(
-            f"invalid vCenter URL {hostname or '?'!s}: expected https://host[:port][/sdk]", host=hostname or "?"
+def parse_url(url: str) -> VCenterURL:
+    """Parse a vCenter URL for :func:`connect`: :func:`~driftguard.collect.url.parse_vcenter_url`, and a user
+    name in the URL is refused too (the user goes in its own setting, where it is not mistaken for the host)."""
+    parsed = parse_vcenter_url(url)
+    if parsed.had_userinfo:
+        raise InvalidURLError(
+            f"the vCenter URL for {parsed.host} contains a user name: pass the user with --user (or DRIFTGUARD_USER), "
+            "not in the URL",
+            host=parsed.host,
         )
-    if parts.username is not None or parts.password is not None:
-        raise ConnectError(
-            f"vCenter URL for {hostname} contains credentials; pass the user and password separately",
-            host=hostname,
-        )
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise ConnectError(f"invalid port in vCenter URL for {hostname}", host=hostname) from None
-    path = parts.path if parts.path not in ("", "/") else "/sdk"
-    return Endpoint(scheme=parts.scheme, hostname=hostname, port=port, path=path)
+    return parsed
 
 
 def _ssl_context(insecure: bool, ca_file: str | None) -> ssl.SSLContext:
@@ -119,27 +89,6 @@ def _numeric(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
-class _CountingStub(SoapStubAdapter):  # type: ignore[misc]  # subclassing Any
-    """A SOAP stub that counts the HTTP requests it sends.
-
-    pyVmomi applies ``requestModifierList`` to the serialised body right before ``conn.request``, so the
-    counter moves exactly when a request goes on the wire (not when pyVmomi rejects a call locally).
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.requests = 0
-        self.requestModifierList.append(self._count)
-
-    def _count(self, request: bytes) -> bytes:
-        self.requests += 1
-        return request
-
-    def __repr__(self) -> str:
-        # The default repr is harmless today; this one is guaranteed never to show the session cookie.
-        return f"<_CountingStub {self.scheme.__name__} requests={self.requests}>"
-
-
 def _transport_reason(error: BaseException) -> str:
     if isinstance(error, ConnectionRefusedError):
         return "connection refused"
@@ -162,7 +111,7 @@ class Session:
     touch it. ``round_trips`` is the number of HTTP requests sent so far, including connect and login.
     """
 
-    def __init__(self, endpoint: Endpoint, user: str, stub: _CountingStub, content: Any) -> None:
+    def __init__(self, endpoint: Endpoint, user: str, stub: CheckedStub, content: Any) -> None:
         self.endpoint = endpoint
         self.user = user
         self._stub = stub
@@ -201,6 +150,8 @@ class Session:
         """
         try:
             yield
+        except CollectError:
+            raise  # already names the vCenter and the reason (an invalid answer, the deadline)
         except vmodl.MethodFault as fault:
             if isinstance(fault, vim.fault.NotAuthenticated):
                 reason = "the session expired or was terminated"
@@ -208,10 +159,24 @@ class Session:
                 reason = fault_text(fault)
             raise CollectionError(f"vCenter {self.host} failed while {doing}: {reason}", host=self.host) from None
         except (OSError, http.client.HTTPException) as error:
+            if self._stub.budget.overdue():
+                raise self._stub.budget.error() from None
             raise CollectionError(
                 f"connection to vCenter {self.host} lost while {doing}: {_transport_reason(error)}",
                 host=self.host,
             ) from None
+        except ExpatError as error:  # only from a parse outside the checked stub; kept for safety
+            raise CollectionError(
+                f"vCenter {self.host} sent broken XML while {doing}: {error}", host=self.host
+            ) from None
+        except (AttributeError, TypeError) as error:
+            # A checked, well-formed answer can still lack what the protocol requires (an unset required value
+            # that is then used). That is the server's answer being unusable, reported as such; the cause stays
+            # chained for a debug report.
+            raise CollectionError(
+                f"vCenter {self.host} sent an answer driftguard cannot use while {doing} ({type(error).__name__})",
+                host=self.host,
+            ) from error
 
     def close(self) -> None:
         """Log out (best effort: a dead connection is not an error here) and drop pooled connections."""
@@ -219,8 +184,9 @@ class Session:
             return
         self._open = False
         try:
-            self.content.sessionManager.Logout()
-        except (vmodl.MethodFault, OSError, http.client.HTTPException):
+            if not self._stub.budget.overdue():  # past the deadline nothing more is sent, not even a logout
+                self.content.sessionManager.Logout()
+        except (vmodl.MethodFault, OSError, http.client.HTTPException, CollectError):
             pass  # the session dies with its connection or times out on the server anyway
         finally:
             self._stub.DropConnections()
@@ -235,6 +201,68 @@ class Session:
         return f"Session(url={self.url!r}, user={self.user!r}, round_trips={self.round_trips})"
 
 
+_REQUIRED_CONTENT = ("about", "sessionManager", "propertyCollector", "viewManager", "rootFolder", "eventManager")
+"""The parts of ``ServiceContent`` collection uses; a well-formed answer without them is not a vCenter's."""
+
+
+def _lacking_service_content(content: Any) -> str | None:
+    if content is None:
+        return "service content"
+    missing = [name for name in _REQUIRED_CONTENT if getattr(content, name, None) is None]
+    return ", ".join(missing) if missing else None
+
+
+def _service_content(stub: CheckedStub, host: str) -> Any:
+    """``ServiceInstance.RetrieveContent()``, the first call: its failures say whether this is a vCenter at all."""
+    try:
+        content = vim.ServiceInstance("ServiceInstance", stub).RetrieveContent()
+    except CollectError:
+        raise
+    except ssl.SSLCertVerificationError as error:
+        raise CertificateError(
+            f"TLS certificate of vCenter {host} could not be verified ({error.verify_message}); "
+            "install the vCenter CA certificate (or pass --ca-file), or pass --insecure only if you "
+            "trust the network",
+            host=host,
+        ) from None
+    except ssl.SSLError as error:
+        raise ConnectError(f"TLS handshake with vCenter {host} failed: {error.reason}", host=host) from None
+    except (OSError, http.client.HTTPException) as error:
+        if stub.budget.overdue():
+            raise stub.budget.error() from None
+        raise ConnectError(f"cannot reach vCenter {host}: {_transport_reason(error)}", host=host) from None
+    except vmodl.MethodFault as fault:
+        raise ConnectError(f"vCenter {host} refused the connection: {fault_text(fault)}", host=host) from None
+    except Exception as error:  # pyVmomi's XML parser raises bare Exception subclasses
+        raise ConnectError(
+            f"{host} does not answer like a vSphere API endpoint ({type(error).__name__})", host=host
+        ) from None
+    lacking = _lacking_service_content(content)
+    if lacking:
+        raise ConnectError(f"{host} does not answer like a vSphere API endpoint (no {lacking})", host=host)
+    return content
+
+
+def _login(stub: CheckedStub, content: Any, user: str, password: str) -> None:
+    host = stub.budget.host
+    try:
+        content.sessionManager.Login(user, password, None)
+    except CollectError:
+        raise
+    except vim.fault.InvalidLogin:
+        raise LoginError(
+            f"login to {host} as {user or '<empty user name>'} failed: incorrect user name or password", host=host
+        ) from None
+    except vmodl.MethodFault as fault:
+        raise LoginError(f"login to {host} as {user} failed: {fault_text(fault)}", host=host) from None
+    except (OSError, http.client.HTTPException) as error:
+        if stub.budget.overdue():
+            raise stub.budget.error() from None
+        raise ConnectError(
+            f"connection to vCenter {host} lost during login: {_transport_reason(error)}", host=host
+        ) from None
+
+
 def connect(
     url: str,
     user: str,
@@ -243,15 +271,20 @@ def connect(
     insecure: bool = False,
     ca_file: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    deadline: float | None = DEFAULT_DEADLINE,
 ) -> Session:
     """Connect to vCenter at ``url`` and log in as ``user``.
 
     TLS certificates are verified against the system CAs (plus ``ca_file`` if given); ``insecure=True``
-    turns verification off. Raises :class:`ConnectError`, :class:`CertificateError` or :class:`LoginError`
-    with a one-line message naming the host; the password appears in no message, log or exception.
+    turns verification off. ``timeout`` bounds each socket operation, ``deadline`` everything the session does
+    from now on (None: no deadline). Raises :class:`InvalidURLError`, :class:`ConnectError`,
+    :class:`CertificateError`, :class:`LoginError`, or the transport's ``InvalidResponseError`` /
+    ``DeadlineError``, with a one-line message naming the host; the password appears in no message, log or
+    exception.
     """
     endpoint = parse_url(url)
     host = endpoint.host
+    budget = Budget(host, timeout, deadline)
     kwargs: dict[str, Any] = {"httpConnectionTimeout": timeout}
     if endpoint.scheme == "https":
         try:
@@ -260,47 +293,12 @@ def connect(
             raise ConnectError(
                 f"cannot read CA file {ca_file} for vCenter {host}: {error.strerror}", host=host
             ) from None
-    stub = _CountingStub(url=endpoint.url, version=_BOOTSTRAP_VERSION, **kwargs)
-    instance = vim.ServiceInstance("ServiceInstance", stub)
+    stub = CheckedStub(url=endpoint.url, version=_BOOTSTRAP_VERSION, budget=budget, **kwargs)
     try:
-        content = instance.RetrieveContent()
-    except ssl.SSLCertVerificationError as error:
+        content = _service_content(stub, host)
+        stub.ComputeVersionInfo(_api_version(str(content.about.apiVersion or "")))
+        _login(stub, content, user, password)
+    except BaseException:
         stub.DropConnections()
-        raise CertificateError(
-            f"TLS certificate of vCenter {host} could not be verified ({error.verify_message}); "
-            "install the vCenter CA certificate (or pass --ca-file), or pass --insecure only if you "
-            "trust the network",
-            host=host,
-        ) from None
-    except ssl.SSLError as error:
-        stub.DropConnections()
-        raise ConnectError(f"TLS handshake with vCenter {host} failed: {error.reason}", host=host) from None
-    except (OSError, http.client.HTTPException) as error:
-        stub.DropConnections()
-        raise ConnectError(f"cannot reach vCenter {host}: {_transport_reason(error)}", host=host) from None
-    except vmodl.MethodFault as fault:
-        stub.DropConnections()
-        raise ConnectError(f"vCenter {host} refused the connection: {fault_text(fault)}", host=host) from None
-    except Exception as error:  # pyVmomi's XML parser raises bare Exception subclasses
-        stub.DropConnections()
-        raise ConnectError(
-            f"{host} does not answer like a vSphere API endpoint ({type(error).__name__})", host=host
-        ) from None
-
-    stub.ComputeVersionInfo(_api_version(str(content.about.apiVersion or "")))
-    try:
-        content.sessionManager.Login(user, password, None)
-    except vim.fault.InvalidLogin:
-        stub.DropConnections()
-        raise LoginError(
-            f"login to {host} as {user or '<empty user name>'} failed: incorrect user name or password", host=host
-        ) from None
-    except vmodl.MethodFault as fault:
-        stub.DropConnections()
-        raise LoginError(f"login to {host} as {user} failed: {fault_text(fault)}", host=host) from None
-    except (OSError, http.client.HTTPException) as error:
-        stub.DropConnections()
-        raise ConnectError(
-            f"connection to vCenter {host} lost during login: {_transport_reason(error)}", host=host
-        ) from None
+        raise
     return Session(endpoint, user, stub, content)
