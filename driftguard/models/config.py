@@ -64,8 +64,8 @@ class VCenterConfig(_Strict):
     ca_file: str | None = Field(default=None, description="PEM file of the CA(s) that signed vCenter's certificate.")
     page_size: StrictInt = Field(default=500, ge=1, le=100_000, description="Objects per PropertyCollector page.")
     timeout: StrictFloat = Field(default=60.0, gt=0, le=3600, description="Seconds allowed for each request.")
-    deadline: StrictFloat | None = Field(
-        default=None, gt=0, le=86_400, description="Seconds allowed for the whole collection (none: no limit)."
+    deadline: StrictFloat = Field(
+        default=1800.0, gt=0, le=86_400, description="Seconds allowed for the whole collection (login to last page)."
     )
 
     @field_validator("url")
