@@ -58,16 +58,18 @@ class Connection:
 
     @property
     def host(self) -> str:
-        """The vCenter as named in messages (``host`` or ``host:port``); raises InvalidURLError."""
-        return parse_vcenter_url(self.url).host
+        """The vCenter as named in messages (``host`` or ``host:port``); a bad URL is a :class:`UsageError`."""
+        with operational():
+            return parse_vcenter_url(self.url).host
 
 
 def vcenter_name(url: str) -> str:
     """Directory name of a vCenter in the state repo: its host name, plus the port when it is not 443/80.
 
-    Raises :class:`~driftguard.collect.InvalidURLError` (a usage error) for a URL that cannot be used.
+    A URL that cannot be used is a :class:`UsageError` (exit 2).
     """
-    return parse_vcenter_url(url).directory_name
+    with operational():
+        return parse_vcenter_url(url).directory_name
 
 
 @contextlib.contextmanager
