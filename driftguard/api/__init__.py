@@ -14,16 +14,18 @@ from driftguard.api._common import Connection, DriftguardError, OperationalError
 from driftguard.api.baselines import (
     InForce,
     InvalidBaselineError,
+    Pinned,
     baseline_sources,
     ignored,
     init,
     load_baselines,
     pin,
+    pinned,
     plan,
     shipped_baselines,
     validate,
 )
-from driftguard.api.checks import check, load_zones, rule_catalogue
+from driftguard.api.checks import check, fails_on, find_rule, load_zones, rule_catalogue
 from driftguard.api.diffs import diff, diff_live, log
 from driftguard.api.evidence import (
     NOT_COLLECTED,
@@ -46,6 +48,7 @@ __all__ = [
     "InForce",
     "InvalidBaselineError",
     "OperationalError",
+    "Pinned",
     "SnapshotResult",
     "UsageError",
     "__version__",
@@ -56,6 +59,8 @@ __all__ = [
     "commit_message",
     "diff",
     "diff_live",
+    "fails_on",
+    "find_rule",
     "ignored",
     "import_bundles",
     "init",
@@ -63,6 +68,7 @@ __all__ = [
     "load_zones",
     "log",
     "pin",
+    "pinned",
     "plan",
     "rule_catalogue",
     "shipped_baselines",

@@ -47,6 +47,7 @@ class Connection:
     insecure: bool = False
     page_size: int = 500
     timeout: float = 60.0
+    deadline: float = 1800.0
 
     @property
     def host(self) -> str:

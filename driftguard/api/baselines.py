@@ -15,7 +15,7 @@ from driftguard.api.evidence import align_host_evidence
 from driftguard.api.ignore import ignore_patterns
 from driftguard.baseline import plan as baseline_plan
 from driftguard.baseline import scaffold as baseline_scaffold
-from driftguard.baseline.loader import SHIPPED_PREFIX, name_of
+from driftguard.baseline.loader import SHIPPED_PREFIX, name_of, parse_file
 from driftguard.baseline.pin import pin as pin_baseline
 from driftguard.diff import diff_snapshots
 from driftguard.models import DriftItem, Endpoint, Snapshot
@@ -307,3 +307,28 @@ def baseline_sources(repo_path: Path | None = None) -> dict[str, str]:
 def shipped_baselines() -> dict[str, str]:
     """Name → YAML text of the baselines shipped with driftguard (``seed-security``)."""
     return baseline.shipped_sources()
+
+
+# --- added for the CLI (issue 10: no logic the api could answer in the CLI) --------------------------------------
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """A pinned baseline: its YAML text and how many expectations it holds."""
+
+    text: str
+    expectations: int
+
+
+def pinned(
+    repo_path: Path,
+    select: dict[str, Any],
+    paths: Sequence[str] = ("*",),
+    *,
+    rev: str | None = None,
+    name: str = "pinned",
+) -> Pinned:
+    """:func:`pin`, with the number of expectations written (``driftguard baseline pin`` reports it)."""
+    text = pin(repo_path, select, paths, rev=rev, name=name)
+    parsed, _ = parse_file(name, f"baselines/{name}.yaml", text)  # pin() validated it already
+    return Pinned(text=text, expectations=len(parsed.model.expectations) if parsed is not None else 0)

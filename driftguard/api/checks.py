@@ -26,7 +26,7 @@ from driftguard.attribute import attribute
 from driftguard.baseline.evaluate import as_finding, sort_items, violations
 from driftguard.collect import collect_history
 from driftguard.diff import diff_snapshots
-from driftguard.models import DriftItem, Endpoint, History, Snapshot
+from driftguard.models import SEVERITIES, DriftItem, Endpoint, History, Snapshot
 from driftguard.models.findings import CheckReport, Finding
 from driftguard.models.snapshot import KINDS
 from driftguard.normalize.events import normalize_history
@@ -157,3 +157,23 @@ def _located(snapshot: Snapshot, finding: Finding) -> Finding:
     obj = snapshot.get(finding.kind, finding.id) if finding.kind in KINDS else None
     path = object_path(snapshot, obj) if obj is not None else manifest_path(snapshot.manifest.vcenter.name)
     return finding.model_copy(update={"location": str(path)})
+
+
+# --- added for the CLI (issue 10: no logic the api could answer in the CLI) --------------------------------------
+
+
+def fails_on(report: CheckReport, severity: str | None) -> bool:
+    """``--fail-on``: whether a finding at or above ``severity`` exists (never, when ``severity`` is None)."""
+    if severity is None:
+        return False
+    floor = SEVERITIES.index(severity)
+    return any(SEVERITIES.index(f.severity) >= floor for f in report.findings)
+
+
+def find_rule(rule_id: str) -> policy.Rule:
+    """The rule named by ``rule_id``: its id (any case) or its slug name (``driftguard rules show``)."""
+    wanted = rule_id.strip()
+    for rule in rule_catalogue():
+        if wanted in (rule.id, rule.name) or wanted.upper() == rule.id:
+            return rule
+    raise UsageError(f"no rule {wanted!r} (see `driftguard rules list`)")

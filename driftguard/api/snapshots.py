@@ -134,12 +134,16 @@ def snapshot(
     ignore: Sequence[str] = (),
     progress: Progress | None = None,
     host_files: HostFiles | None = None,
+    force: bool = False,
 ) -> SnapshotResult:
     """Collect one vCenter, diff against its previous snapshot, attribute the drift and commit it.
 
     ``host_files`` adds the HA evidence pass: agent files over SSH and each cluster's HA runtime info.
+    ``force``: the run may overwrite a person's uncommitted edits of the snapshot files it rewrites.
     Any failure before the commit leaves the state repo exactly as it was.
     """
+    # TODO(lead): pass ``force`` on to the store's write once it takes the parameter (STORE helper).
+    del force
     try:
         return _snapshot(conn, repo_path, ignore=ignore, progress=progress, host_files=host_files)
     except OperationalError as exc:

@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
-from driftguard.models import DriftItem
-from driftguard.models.plan import BaselineIssue, PlanGroup, PlannedExpectation, PlanReport
+from driftguard.models import DiffReport, DriftItem, Endpoint
+from driftguard.models.plan import BaselineIssue, IgnorePreview, PlanGroup, PlannedExpectation, PlanReport
 from driftguard.report._util import md_escape
+from driftguard.report.diff import diff_markdown
 
 COMMENT_LIMIT = 65_536
 """GitHub's maximum issue/pull-request comment body, in characters."""
@@ -205,3 +207,34 @@ def issues_text(issues: Sequence[BaselineIssue]) -> str:
 def compliance_markdown(items: Sequence[DriftItem]) -> str:
     """Compliance drift as a Markdown table (``driftguard check`` appends it)."""
     return "\n".join(_items("Compliance drift", items, lambda rows: rows))
+
+
+# --- `driftguard baseline ignored` (moved here from the CLI) -----------------------------------------------------
+
+
+def _ignored_lines(preview: IgnorePreview) -> list[str]:
+    lines = [f"ignore rules: {', '.join(preview.patterns) or 'none'}"]
+    for title, items in (("violations hidden", preview.compliance), ("history drift hidden", preview.history)):
+        lines.append(f"{title}: {len(items)}")
+        lines += [f"  {item.kind} {item.name} {item.path}" for item in items]
+    return lines
+
+
+def ignored_json(preview: IgnorePreview) -> str:
+    return preview.model_dump_json(by_alias=True, indent=2) + "\n"
+
+
+def ignored_text(preview: IgnorePreview, console: Console) -> None:
+    for line in _ignored_lines(preview):
+        console.print(Text(line))  # names are data: no markup, no emoji codes
+
+
+def ignored_markdown(preview: IgnorePreview) -> str:
+    """The summary lines, then the hidden items as the diff's Markdown table."""
+    text = "\n".join(_ignored_lines(preview)) + "\n"
+    if not (preview.compliance or preview.history):
+        return text
+    hidden = DiffReport.model_validate(
+        {"from": Endpoint(ref="-"), "to": Endpoint(ref="-"), "items": [*preview.compliance, *preview.history]}
+    )
+    return text + diff_markdown(hidden)
