@@ -273,6 +273,11 @@ def finish(*, process: bool) -> None:
     _state.closing = True
     _state.password = None
     if process:
+        # SIG_IGN rather than our handler: interpreter shutdown resets Python-level handlers to the default
+        # action, which would let a late signal kill a run whose work (and exit code) is already complete.
+        if threading.current_thread() is threading.main_thread():
+            for signum in _state.previous:
+                signal.signal(signum, signal.SIG_IGN)
         return
     for signum, handler in _state.previous.items():
         signal.signal(signum, handler)
