@@ -152,7 +152,17 @@ def _assert_bad_url(repo: Path, tmp_path: Path, url: str, command: str) -> None:
 def test_out_of_range_numbers_never_reach_vcenter(repo: Path, tmp_path: Path, flag: str, value: str) -> None:
     # Port 9 (discard) is closed: reaching it would be exit 3, not 2.
     before = head(repo)
-    args = ["snapshot", "--repo", repo, "--user", "u", "--vcenter", "http://127.0.0.1:9/sdk", flag, value]
+    args: list[str | Path] = [
+        "snapshot",
+        "--repo",
+        repo,
+        "--user",
+        "u",
+        "--vcenter",
+        "http://127.0.0.1:9/sdk",
+        flag,
+        value,
+    ]
     result = run_cli(tmp_path, *args)
     assert result.returncode == 2, result.stderr
     assert f"Invalid value for '{flag}'" in result.stderr
@@ -165,7 +175,7 @@ def test_out_of_range_numbers_never_reach_vcenter(repo: Path, tmp_path: Path, fl
 
 def test_no_password_and_no_tty_is_exit_2_saying_how_to_give_one(repo: Path, tmp_path: Path) -> None:
     before = head(repo)
-    args = ["snapshot", "--repo", repo, "--user", "u", "--vcenter", "http://127.0.0.1:9/sdk"]
+    args: list[str | Path] = ["snapshot", "--repo", repo, "--user", "u", "--vcenter", "http://127.0.0.1:9/sdk"]
     result = run_cli(tmp_path, *args, password=None)
     assert result.returncode == 2, result.stderr
     assert result.stderr == "driftguard: error: no password: set DRIFTGUARD_PASSWORD or run interactively\n"

@@ -27,8 +27,8 @@ from tests.faults.health import assert_healthy, assert_no_traceback, head
 GUARD = 120.0
 """Seconds to wait for a moment before failing: a hang guard, not a measurement."""
 
-EXPECTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
-LINE = {
+EXPECTED: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
+LINE: dict[int, str] = {
     signal.SIGINT: "driftguard: interrupted by SIGINT; nothing was committed half-way\n",
     signal.SIGTERM: "driftguard: interrupted by SIGTERM; nothing was committed half-way\n",
 }
