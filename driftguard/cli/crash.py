@@ -131,6 +131,7 @@ def report_dirs() -> list[Path]:
 
 def write_report(title: str, exc: BaseException, argv: Sequence[str] | None) -> Path | None:
     """Write the scrubbed traceback of ``exc`` to a new private file; its path, or None when nowhere was writable."""
+    register_secret(os.environ.get(PASSWORD_ENV))  # still set when main() did not run (an embedding caller)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     name = f"driftguard-crash-{stamp}-{os.getpid()}.txt"
     command = " ".join(["driftguard", *(sys.argv[1:] if argv is None else argv)])

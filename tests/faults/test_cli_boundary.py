@@ -72,10 +72,11 @@ def test_unexpected_exception_under_clirunner_is_exit_4_too(
     # The other test modules drive `app` through CliRunner: the root group's main is the same boundary.
     before = head(repo)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state-home"))
+    monkeypatch.setenv("DRIFTGUARD_PASSWORD", SECRET)  # main() never ran to take it: still scrubbed
     monkeypatch.setattr(driftguard.api, "diff", _bug)
     result = CliRunner().invoke(app, ["diff", "--repo", str(repo)])
     assert result.exit_code == 4, result.output
-    assert INTERNAL.fullmatch(result.stderr), result.stderr
+    _assert_internal_error(result.stderr, tmp_path)
     assert_healthy(repo, before)
     assert_no_traceback(result.stdout, result.stderr)
 
