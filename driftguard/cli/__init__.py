@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from driftguard.cli.boundary import run
         from driftguard.cli.groups import app
 
-        return run(get_command(app), argv, "driftguard")
+        return crash.outcome(run(get_command(app), argv, "driftguard"))
     except BaseException as exc:  # only what escaped while importing gets here
         return crash.fatal(exc, argv)
     finally:

@@ -32,7 +32,9 @@ from typing import Any
 from driftguard import __version__
 from driftguard.cli.exits import (
     EXIT_BROKEN_PIPE,
+    EXIT_DRIFT,
     EXIT_INTERNAL,
+    EXIT_OK,
     EXIT_OPERATIONAL,
     EXIT_SIGINT,
     EXIT_SIGTERM,
@@ -64,6 +66,8 @@ class _State:
     """The first SIGINT/SIGTERM received while working."""
     closing: bool = False
     """Unwinding or finished: later signals are recorded, never raised."""
+    thread_crashed: bool = False
+    """A thread died of an exception: the run cannot claim success or "drift found"."""
     secrets: list[str] = field(default_factory=list)
     password: str | None = None
     previous: dict[int, Any] = field(default_factory=dict)
@@ -244,6 +248,7 @@ def _thread_hook(args: threading.ExceptHookArgs) -> None:
     if args.exc_value is None or isinstance(args.exc_value, SystemExit):
         return
     thread = args.thread.name if args.thread is not None else "?"
+    _state.thread_crashed = True
     internal_error(args.exc_value, None, where=f" in thread {thread}")
 
 
@@ -254,10 +259,16 @@ def _unraisable_hook(unraisable: Any) -> None:
         write_report(f"ignored exception in {unraisable.object!r}", exc, None)
 
 
+def outcome(code: int) -> int:
+    """The run's exit code, unless a thread crashed while it reported success or drift: then 4."""
+    return EXIT_INTERNAL if _state.thread_crashed and code in (EXIT_OK, EXIT_DRIFT) else code
+
+
 def install() -> None:
     """Signal handlers and last-resort hooks, first thing in ``main()``."""
     _state.signum = None
     _state.closing = False
+    _state.thread_crashed = False
     _state.password = take_password()
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -42,6 +42,7 @@ def test_an_exception_in_a_thread_is_one_line_and_a_report(
     (report,) = reports_in_tmp.glob("driftguard-crash-*.txt")
     assert err == f"driftguard: internal error in thread pager: ValueError: bad page; full report written to {report}\n"
     assert "Traceback" in report.read_text()
+    assert crash.outcome(0) == 4 and crash.outcome(1) == 4 and crash.outcome(3) == 3  # never "ok" after a crash
 
 
 def test_finish_gives_an_embedding_caller_its_handlers_back() -> None:
