@@ -25,7 +25,15 @@ from driftguard.api.baselines import (
     shipped_baselines,
     validate,
 )
-from driftguard.api.checks import check, fails_on, find_rule, load_zones, rule_catalogue
+from driftguard.api.checks import (
+    check,
+    fails_on,
+    find_rule,
+    load_zones,
+    rule_catalogue,
+    rule_defaults,
+    rule_schemas,
+)
 from driftguard.api.diffs import diff, diff_live, log
 from driftguard.api.evidence import (
     NOT_COLLECTED,
@@ -71,6 +79,8 @@ __all__ = [
     "pinned",
     "plan",
     "rule_catalogue",
+    "rule_defaults",
+    "rule_schemas",
     "shipped_baselines",
     "snapshot",
     "trust_hosts",

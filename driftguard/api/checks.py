@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from driftguard import baseline, policy
 from driftguard.api._common import (
@@ -177,3 +178,13 @@ def find_rule(rule_id: str) -> policy.Rule:
         if wanted in (rule.id, rule.name) or wanted.upper() == rule.id:
             return rule
     raise UsageError(f"no rule {wanted!r} (see `driftguard rules list`)")
+
+
+def rule_defaults(rules: Sequence[policy.Rule]) -> dict[str, dict[str, Any]]:
+    """Each rule's parameter defaults by rule id, as JSON values (``rules list --format markdown``, ``rules show``)."""
+    return {r.id: r.Params().model_dump(mode="json") for r in rules}
+
+
+def rule_schemas(rules: Sequence[policy.Rule]) -> dict[str, dict[str, Any]]:
+    """Each rule's parameter JSON Schema by rule id (``rules list --format json``)."""
+    return {r.id: r.Params.model_json_schema() for r in rules}

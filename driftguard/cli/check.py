@@ -113,8 +113,8 @@ def rules_list(fmt: Format = RULES_FORMAT) -> int:
     render(
         fmt,
         text=lambda out: rules_text(catalogue, out),
-        json=lambda: rules_json(catalogue, {r.id: r.Params.model_json_schema() for r in catalogue}),
-        markdown=lambda: rules_markdown(catalogue, {r.id: r.Params().model_dump(mode="json") for r in catalogue}),
+        json=lambda: rules_json(catalogue, api.rule_schemas(catalogue)),
+        markdown=lambda: rules_markdown(catalogue, api.rule_defaults(catalogue)),
     )
     return EXIT_OK
 
@@ -122,5 +122,5 @@ def rules_list(fmt: Format = RULES_FORMAT) -> int:
 def rules_show(rule_id: str = typer.Argument(..., help="Rule id (DG-VMOTION-001) or name (vmotion-blockers).")) -> int:
     """Print one rule's documentation (its docstring) and parameter defaults."""
     rule = api.find_rule(rule_id)
-    typer.echo(rule_show(rule, rule.Params().model_dump(mode="json")), nl=False)
+    typer.echo(rule_show(rule, api.rule_defaults([rule])[rule.id]), nl=False)
     return EXIT_OK
