@@ -13,7 +13,14 @@ the stages.
 """
 
 from driftguard import __version__
-from driftguard.api._common import Connection, DriftguardError, OperationalError, UsageError, vcenter_name
+from driftguard.api._common import (
+    Connection,
+    DriftguardError,
+    OperationalError,
+    UsageError,
+    check_vcenter_url,
+    vcenter_name,
+)
 from driftguard.api.baselines import (
     InvalidBaselineError,
     baseline_sources,
@@ -22,7 +29,15 @@ from driftguard.api.baselines import (
     shipped_baselines,
     validate,
 )
-from driftguard.api.checks import check, load_zones, rule_catalogue
+from driftguard.api.checks import (
+    check,
+    fails_on,
+    find_rule,
+    load_zones,
+    rule_catalogue,
+    rule_defaults,
+    rule_schemas,
+)
 from driftguard.api.config import (
     InvalidConfigError,
     ResolvedVCenter,
@@ -33,10 +48,9 @@ from driftguard.api.config import (
 )
 from driftguard.api.diffs import diff, diff_live, log
 from driftguard.api.evidence import HostFiles, ImportResult, import_bundles, trust_hosts
-from driftguard.api.plans import ignored, pin, plan
+from driftguard.api.plans import Pinned, ignored, pin, pinned, plan
 from driftguard.api.snapshots import SnapshotResult, collect_snapshot, snapshot
 from driftguard.baseline.approval import InForce
-from driftguard.collect import parse_vcenter_url
 from driftguard.diff.align import NOT_COLLECTED, align_host_evidence
 from driftguard.normalize.evidence import EvidenceParams
 from driftguard.report.commit import commit_message
@@ -52,6 +66,7 @@ __all__ = [
     "InvalidBaselineError",
     "InvalidConfigError",
     "OperationalError",
+    "Pinned",
     "ResolvedVCenter",
     "Settings",
     "SnapshotResult",
@@ -60,11 +75,14 @@ __all__ = [
     "align_host_evidence",
     "baseline_sources",
     "check",
+    "check_vcenter_url",
     "collect_snapshot",
     "commit_message",
     "diff",
     "diff_live",
     "exemptions",
+    "fails_on",
+    "find_rule",
     "ignored",
     "import_bundles",
     "init",
@@ -72,11 +90,13 @@ __all__ = [
     "load_config",
     "load_zones",
     "log",
-    "parse_vcenter_url",
     "pin",
+    "pinned",
     "plan",
     "resolve_connection",
     "rule_catalogue",
+    "rule_defaults",
+    "rule_schemas",
     "shipped_baselines",
     "snapshot",
     "trust_hosts",

@@ -14,6 +14,7 @@ from driftguard.collect import (
     CollectError,
     InvalidURLError,
     Session,
+    VCenterURL,
     collect_inventory,
     connect,
     parse_vcenter_url,
@@ -61,6 +62,12 @@ class Connection:
         """The vCenter as named in messages (``host`` or ``host:port``); a bad URL is a :class:`UsageError`."""
         with operational():
             return parse_vcenter_url(self.url).host
+
+
+def check_vcenter_url(url: str) -> VCenterURL:
+    """``url`` parsed as a vCenter URL; one that cannot be used is a :class:`UsageError` quoting no userinfo."""
+    with operational():
+        return parse_vcenter_url(url)
 
 
 def vcenter_name(url: str) -> str:

@@ -168,3 +168,6 @@ def baseline_sources(repo_path: Path | None = None) -> dict[str, str]:
 def shipped_baselines() -> dict[str, str]:
     """Name → YAML text of the baselines shipped with driftguard (``seed-security``)."""
     return baseline.shipped_sources()
+
+
+# --- added for the CLI (issue 10: no logic the api could answer in the CLI) --------------------------------------

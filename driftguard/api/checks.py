@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from driftguard import baseline, policy
 from driftguard.api._common import (
@@ -33,7 +34,7 @@ from driftguard.api.drift import (
 )
 from driftguard.api.ignore import ignore_patterns
 from driftguard.baseline.evaluate import as_finding, sort_items, violations
-from driftguard.models import Endpoint, Snapshot
+from driftguard.models import SEVERITIES, Endpoint, Snapshot
 from driftguard.models.findings import CheckReport, Finding
 from driftguard.models.snapshot import KINDS
 from driftguard.store import manifest_path, object_path
@@ -150,3 +151,33 @@ def _located(snapshot: Snapshot, finding: Finding) -> Finding:
     obj = snapshot.get(finding.kind, finding.id) if finding.kind in KINDS else None
     path = object_path(snapshot, obj) if obj is not None else manifest_path(snapshot.manifest.vcenter.name)
     return finding.model_copy(update={"location": str(path)})
+
+
+# --- added for the CLI (issue 10: no logic the api could answer in the CLI) --------------------------------------
+
+
+def fails_on(report: CheckReport, severity: str | None) -> bool:
+    """``--fail-on``: whether a finding at or above ``severity`` exists (never, when ``severity`` is None)."""
+    if severity is None:
+        return False
+    floor = SEVERITIES.index(severity)
+    return any(SEVERITIES.index(f.severity) >= floor for f in report.findings)
+
+
+def find_rule(rule_id: str) -> policy.Rule:
+    """The rule named by ``rule_id``: its id (any case) or its slug name (``driftguard rules show``)."""
+    wanted = rule_id.strip()
+    for rule in rule_catalogue():
+        if wanted in (rule.id, rule.name) or wanted.upper() == rule.id:
+            return rule
+    raise UsageError(f"no rule {wanted!r} (see `driftguard rules list`)")
+
+
+def rule_defaults(rules: Sequence[policy.Rule]) -> dict[str, dict[str, Any]]:
+    """Each rule's parameter defaults by rule id, as JSON values (``rules list --format markdown``, ``rules show``)."""
+    return {r.id: r.Params().model_dump(mode="json") for r in rules}
+
+
+def rule_schemas(rules: Sequence[policy.Rule]) -> dict[str, dict[str, Any]]:
+    """Each rule's parameter JSON Schema by rule id (``rules list --format json``)."""
+    return {r.id: r.Params.model_json_schema() for r in rules}

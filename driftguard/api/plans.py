@@ -4,6 +4,7 @@ and ``baseline ignored`` (what the baselines' ignore rules hide)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from driftguard.api.baselines import (
 from driftguard.api.drift import Side, latest_snapshots
 from driftguard.api.ignore import ignore_patterns
 from driftguard.baseline import plan as baseline_plan
+from driftguard.baseline.loader import parse_file
 from driftguard.baseline.pin import pin as pin_baseline
 from driftguard.diff import diff_snapshots
 from driftguard.diff.align import align_host_evidence
@@ -115,3 +117,25 @@ def _last_change(repo: StateRepo, side: Side, ignore: Sequence[str]) -> list[Dri
         return []
     old, new = align_host_evidence(repo.load(previous, name), side.snapshot)
     return diff_snapshots(old, new, ignore=ignore)
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """A pinned baseline: its YAML text and how many expectations it holds."""
+
+    text: str
+    expectations: int
+
+
+def pinned(
+    repo_path: Path,
+    select: dict[str, Any],
+    paths: Sequence[str] = ("*",),
+    *,
+    rev: str | None = None,
+    name: str = "pinned",
+) -> Pinned:
+    """:func:`pin`, with the number of expectations written (``driftguard baseline pin`` reports it)."""
+    text = pin(repo_path, select, paths, rev=rev, name=name)
+    parsed, _ = parse_file(name, f"baselines/{name}.yaml", text)  # pin() validated it already
+    return Pinned(text=text, expectations=len(parsed.model.expectations) if parsed is not None else 0)

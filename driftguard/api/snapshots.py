@@ -64,21 +64,26 @@ def snapshot(
     progress: Progress | None = None,
     host_files: HostFiles | None = None,
     vcenter: str | None = None,
+    force: bool = False,
 ) -> SnapshotResult:
     """Collect one vCenter, diff against its previous snapshot, attribute the drift and commit it.
 
     ``host_files`` adds the HA evidence pass: agent files over SSH and each cluster's HA runtime info.
     ``vcenter`` names the vCenter in the state repo (default: from its URL, see :func:`vcenter_name`).
+    ``force``: the run may overwrite a person's uncommitted edits of the snapshot files it rewrites.
     Any failure before the commit leaves the state repo exactly as it was.
     """
     try:
-        return _snapshot(Live(conn, vcenter or vcenter_name(conn.url), progress), repo_path, ignore, host_files)
+        live = Live(conn, vcenter or vcenter_name(conn.url), progress)
+        return _snapshot(live, repo_path, ignore, host_files, force=force)
     except OperationalError as exc:
         said = "nothing committed" in str(exc)
         raise OperationalError(f"{exc}; state repo unchanged{'' if said else ', nothing committed'}") from exc
 
 
-def _snapshot(live: Live, repo_path: Path, ignore: Sequence[str], host_files: HostFiles | None) -> SnapshotResult:
+def _snapshot(
+    live: Live, repo_path: Path, ignore: Sequence[str], host_files: HostFiles | None, *, force: bool
+) -> SnapshotResult:
     patterns = ignore_patterns(repo_path, ignore)  # a bad pattern fails before anything is collected
     ssh = ssh_config(repo_path, host_files) if host_files is not None else None
     with existing(repo_path) as repo, repo.lock() if repo else contextlib.nullcontext():
@@ -97,10 +102,12 @@ def _snapshot(live: Live, repo_path: Path, ignore: Sequence[str], host_files: Ho
         # Only now, with a complete collection in hand, may a missing state repo be created.
         with contextlib.ExitStack() as stack:
             target = repo or stack.enter_context(opened(repo_path, create=True))
-            return _commit(target, current, previous, drift)
+            return _commit(target, current, previous, drift, force=force)
 
 
-def _commit(repo: StateRepo, current: Snapshot, previous: Side | None, drift: Drift | None) -> SnapshotResult:
+def _commit(
+    repo: StateRepo, current: Snapshot, previous: Side | None, drift: Drift | None, *, force: bool
+) -> SnapshotResult:
     report = drift.report(previous.commit, "snapshot") if drift is not None and previous is not None else None
     message = commit_message(report, current)
     extra = {}
@@ -108,7 +115,7 @@ def _commit(repo: StateRepo, current: Snapshot, previous: Side | None, drift: Dr
         kept = relevant(drift.history, report.items, policy.history_event_types(policy.all_rules()))
         extra[HISTORY_FILE] = canonical_bytes(kept)
     summary = report.summary.model_dump() if report else None
-    commit = repo.write_snapshot(current, message, summary=summary, extra_files=extra)
+    commit = repo.write_snapshot(current, message, summary=summary, extra_files=extra)  # FORCE
     if report is not None and commit is not None:
         report = report.model_copy(update={"to": Endpoint(ref=commit, collected_at=current.manifest.finished_at)})
     return SnapshotResult(snapshot=current, report=report, commit=commit, message=message)

@@ -1,48 +1,55 @@
 """The ``driftguard`` command line: a thin shell over :mod:`driftguard.api` and :mod:`driftguard.report`.
 
-Exit codes (design.md): 0 success; 1 drift present and ``--exit-code`` given; 2 usage or input error;
-3 operational error (vCenter unreachable, login failed, certificate refused, repo locked or corrupt).
+Exit codes (README.md, docs/reliability.md): 0 success; 1 drift or findings present and ``--exit-code`` /
+``--fail-on`` given; 2 usage or input error; 3 operational error (vCenter unreachable or answering garbage, login
+failed, timeout, repo locked or corrupt, disk full); 4 internal error (a bug: one line, the traceback in a report
+file); 130 interrupted by SIGINT, 143 by SIGTERM, after rolling back.
+
+This module stays light: :func:`main` installs the signal handlers before Typer, Rich and pyVmomi are imported.
+``app`` (:mod:`driftguard.cli.groups`) is loaded on first use.
 """
 
 from __future__ import annotations
 
-import typer
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from driftguard import __version__
-from driftguard.cli import commands, evidence
-from driftguard.cli.common import EXIT_USAGE
+from driftguard.cli import crash
 
-app = typer.Typer(
-    name="driftguard",
-    help="Snapshot vSphere configuration into Git, show what changed, and who changed it.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
-commands.register(app)
-evidence.register(app)
+if TYPE_CHECKING:
+    import typer
+
+    from driftguard.cli.groups import app
 
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"driftguard {__version__}")
-        raise typer.Exit(0)
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console-script entry point and the one error boundary; returns the exit code instead of raising.
 
-
-@app.callback()
-def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
-    ),
-) -> None:
-    """driftguard: configuration baseline and drift detector for VMware vSphere."""
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Console-script entry point; returns the exit code instead of raising SystemExit."""
+    ``argv`` None means this run owns the process (``python -m driftguard``, the ``driftguard`` script): signals
+    after the work is done are ignored so interpreter shutdown stays quiet. Otherwise the caller's signal handlers
+    and hooks are restored on return.
+    """
+    crash.install()
     try:
-        app(args=argv, prog_name="driftguard")
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_USAGE)
-    return 0
+        # After the handlers, on purpose: a signal during these imports (most of a second) is handled too.
+        from typer.main import get_command
+
+        from driftguard.cli.boundary import run
+        from driftguard.cli.groups import app
+
+        return crash.outcome(run(get_command(app), argv, "driftguard"))
+    except BaseException as exc:  # only what escaped while importing gets here
+        return crash.fatal(exc, argv)
+    finally:
+        crash.finish(process=argv is None)
+
+
+def __getattr__(name: str) -> typer.Typer:
+    if name == "app":
+        from driftguard.cli.groups import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["app", "main"]

@@ -8,8 +8,21 @@ from pathlib import Path
 import typer
 
 from driftguard import api
-from driftguard.cli.common import EXIT_DRIFT, EXIT_OK, error_boundary, stdout_console
-from driftguard.models import SEVERITIES
+from driftguard.cli.exits import EXIT_DRIFT, EXIT_OK
+from driftguard.cli.options import (
+    DEADLINE,
+    INSECURE,
+    PAGE_SIZE,
+    REPO,
+    TIMEOUT,
+    USER,
+    VCENTER_NAME,
+    VCENTER_URL,
+    connection,
+    format_option,
+    ids,
+)
+from driftguard.cli.render import FINDING_FORMATS, Format, render
 from driftguard.report.check import (
     check_json,
     check_markdown,
@@ -22,13 +35,6 @@ from driftguard.report.check import (
 )
 
 
-class CheckFormat(StrEnum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
-    sarif = "sarif"
-
-
 class FailOn(StrEnum):
     info = "info"
     low = "low"
@@ -37,127 +43,84 @@ class FailOn(StrEnum):
     critical = "critical"
 
 
-def _ids(values: list[str]) -> list[str]:
-    """``--rules A,B --rules C`` → ``[A, B, C]``."""
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
-
-
-REPO_OPT = typer.Option(..., "--repo", envvar="DRIFTGUARD_REPO", help="State repo (a git working tree).")
-REV_OPT = typer.Option(None, "--rev", help="Snapshot to check (a commit); default: the latest.")
-LIVE_OPT = typer.Option(False, "--live", help="Check vCenter right now instead of a stored snapshot.")
-VCENTER_OPT = typer.Option(None, "--vcenter", envvar="DRIFTGUARD_VCENTER", help="vCenter URL (with --live).")
-USER_OPT = typer.Option(None, "--user", envvar="DRIFTGUARD_USER", help="vCenter user (with --live).")
-INSECURE_OPT = typer.Option(
-    False, "--insecure", envvar="DRIFTGUARD_INSECURE", help="Do not verify the vCenter TLS certificate."
-)
-PAGE_SIZE_OPT = typer.Option(
-    500, "--page-size", envvar="DRIFTGUARD_PAGE_SIZE", min=1, help="Objects per PropertyCollector page."
-)
-VCENTER_NAME_OPT = typer.Option(
-    None, "--vcenter-name", envvar="DRIFTGUARD_VCENTER_NAME", help="Which vCenter of the state repo."
-)
-RULES_OPT = typer.Option([], "--rules", help="Run only these rule ids or names (comma-separated).")
-SKIP_OPT = typer.Option([], "--skip", help="Do not run these rule ids or names (comma-separated).")
-ZONES_OPT = typer.Option(
+REV = typer.Option(None, "--rev", help="Snapshot to check (a commit); default: the latest.")
+LIVE = typer.Option(False, "--live", help="Check vCenter right now instead of a stored snapshot.")
+RULES = typer.Option([], "--rules", help="Run only these rule ids or names (comma-separated).")
+SKIP = typer.Option([], "--skip", help="Do not run these rule ids or names (comma-separated).")
+ZONES = typer.Option(
     None, "--zones", envvar="DRIFTGUARD_ZONES", help="Zone file; default: zones.yaml at the repo root."
 )
-FAIL_ON_OPT = typer.Option(None, "--fail-on", help="Exit 1 when a finding at or above this severity exists.")
-FMT_OPT = typer.Option(CheckFormat.text, "--format", envvar="DRIFTGUARD_FORMAT", help="Output format.")
-BASELINE_OPT = typer.Option(
+FAIL_ON = typer.Option(None, "--fail-on", help="Exit 1 when a finding at or above this severity exists.")
+BASELINE = typer.Option(
     ["all"], "--baseline", help="Baselines to check against: names in baselines/ (repeatable), 'all' or 'none'."
 )
+CHECK_FORMAT = format_option(FINDING_FORMATS)
+RULES_FORMAT = format_option(envvar=False, note=" (markdown = docs/rules.md)")
 
 
 def check(
-    repo: Path = REPO_OPT,
-    rev: str | None = REV_OPT,
-    live: bool = LIVE_OPT,
-    vcenter: str | None = VCENTER_OPT,
-    user: str | None = USER_OPT,
-    insecure: bool = INSECURE_OPT,
-    page_size: int = PAGE_SIZE_OPT,
-    vcenter_name: str | None = VCENTER_NAME_OPT,
-    rules: list[str] = RULES_OPT,
-    skip: list[str] = SKIP_OPT,
-    zones: Path | None = ZONES_OPT,
-    fail_on: FailOn | None = FAIL_ON_OPT,
-    fmt: CheckFormat = FMT_OPT,
-    baseline: list[str] = BASELINE_OPT,
-) -> None:
+    repo: Path = REPO,
+    rev: str | None = REV,
+    live: bool = LIVE,
+    vcenter: str | None = VCENTER_URL,
+    user: str | None = USER,
+    insecure: bool = INSECURE,
+    page_size: int = PAGE_SIZE,
+    deadline: float = DEADLINE,
+    timeout: float = TIMEOUT,
+    vcenter_name: str | None = VCENTER_NAME,
+    rules: list[str] = RULES,
+    skip: list[str] = SKIP,
+    zones: Path | None = ZONES,
+    fail_on: FailOn | None = FAIL_ON,
+    fmt: Format = CHECK_FORMAT,
+    baseline: list[str] = BASELINE,
+) -> int:
     """Evaluate the security rules of the seed chapter and the baselines on a snapshot (or on live vCenter)."""
-    # commands registers this module, so its shared connection helper is imported when needed, not at import time
-    from driftguard.cli.commands import _connection
-
     if live and rev is not None:
         raise typer.BadParameter("cannot be combined with --live", param_hint="--rev")
-    conn = _connection(vcenter, user, insecure, page_size) if live else None
-    with error_boundary():
-        report = api.check(
-            repo,
-            rev,
-            live=live,
-            conn=conn,
-            vcenter=vcenter_name,
-            rules=_ids(rules) or None,
-            skip=_ids(skip),
-            zones=zones,
-            baselines=_ids(baseline),
-            use_baselines="none" not in _ids(baseline),
-        )
-        catalogue = api.rule_catalogue()
-    if fmt is CheckFormat.json:
-        typer.echo(check_json(report), nl=False)
-    elif fmt is CheckFormat.markdown:
-        typer.echo(check_markdown(report), nl=False)
-    elif fmt is CheckFormat.sarif:
-        typer.echo(check_sarif(report, catalogue), nl=False)
-    else:
-        check_text(report, stdout_console())
-    failing = fail_on is not None and any(
-        SEVERITIES.index(f.severity) >= SEVERITIES.index(fail_on.value) for f in report.findings
+    conn = (
+        connection(vcenter, user, insecure=insecure, page_size=page_size, deadline=deadline, timeout=timeout)
+        if live
+        else None
     )
-    raise typer.Exit(EXIT_DRIFT if failing else EXIT_OK)
+    report = api.check(
+        repo,
+        rev,
+        live=live,
+        conn=conn,
+        vcenter=vcenter_name,
+        rules=ids(rules) or None,
+        skip=ids(skip),
+        zones=zones,
+        baselines=ids(baseline),
+        use_baselines="none" not in ids(baseline),
+    )
+    catalogue = api.rule_catalogue()
+    render(
+        fmt,
+        text=lambda out: check_text(report, out),
+        json=lambda: check_json(report),
+        markdown=lambda: check_markdown(report),
+        sarif=lambda: check_sarif(report, catalogue),
+    )
+    return EXIT_DRIFT if api.fails_on(report, fail_on.value if fail_on else None) else EXIT_OK
 
 
-rules_app = typer.Typer(help="The rule catalogue of `driftguard check`.", no_args_is_help=True)
-
-
-class RulesFormat(StrEnum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
-
-
-RULES_FORMAT_OPT = typer.Option(RulesFormat.text, "--format", help="Output format (markdown = docs/rules.md).")
-
-
-@rules_app.command("list")
-def rules_list(fmt: RulesFormat = RULES_FORMAT_OPT) -> None:
+def rules_list(fmt: Format = RULES_FORMAT) -> int:
     """List every rule: id, name, severity and title."""
-    with error_boundary():
-        catalogue = api.rule_catalogue()
-    defaults = {r.id: r.Params().model_dump(mode="json") for r in catalogue}
-    if fmt is RulesFormat.json:
-        schemas = {r.id: r.Params.model_json_schema() for r in catalogue}
-        typer.echo(rules_json(catalogue, schemas), nl=False)
-    elif fmt is RulesFormat.markdown:
-        typer.echo(rules_markdown(catalogue, defaults), nl=False)
-    else:
-        rules_text(catalogue, stdout_console())
+    catalogue = api.rule_catalogue()
+    render(
+        fmt,
+        text=lambda out: rules_text(catalogue, out),
+        json=lambda: rules_json(catalogue, api.rule_schemas(catalogue)),
+        markdown=lambda: rules_markdown(catalogue, api.rule_defaults(catalogue)),
+    )
+    return EXIT_OK
 
 
-@rules_app.command("show")
-def rules_show(rule_id: str = typer.Argument(..., help="Rule id (DG-VMOTION-001) or name (vmotion-blockers).")) -> None:
+def rules_show(rule_id: str = typer.Argument(..., help="Rule id (DG-VMOTION-001) or name (vmotion-blockers).")) -> int:
     """Print one rule's documentation (its docstring) and parameter defaults."""
-    with error_boundary():
-        catalogue = api.rule_catalogue()
-    wanted = rule_id.strip()
-    found = next((r for r in catalogue if wanted in (r.id, r.name) or wanted.upper() == r.id), None)
-    if found is None:
-        raise typer.BadParameter(f"no rule {wanted!r} (see `driftguard rules list`)", param_hint="ID")
-    typer.echo(rule_show(found, found.Params().model_dump(mode="json")), nl=False)
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(check)
-    app.add_typer(rules_app, name="rules")
+    rule = api.find_rule(rule_id)
+    typer.echo(rule_show(rule, api.rule_defaults([rule])[rule.id]), nl=False)
+    return EXIT_OK

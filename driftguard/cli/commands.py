@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
-from pydantic import SecretStr
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from driftguard import api
-from driftguard.cli import baseline  # validate, plan, init, baseline pin|ignored|list|show
-from driftguard.cli.common import (
-    EXIT_DRIFT,
-    EXIT_OK,
-    EXIT_USAGE,
-    Format,
-    error_boundary,
-    stderr_console,
-    stdout_console,
-)
 from driftguard.cli.evidence import (
-    CONFIG,
     HOST_FILES,
     HOST_FILES_HOSTS,
     HOST_FILES_STRICT,
@@ -30,46 +17,29 @@ from driftguard.cli.evidence import (
     host_files_options,
     report_unreadable,
 )
+from driftguard.cli.exits import EXIT_DRIFT, EXIT_OK
+from driftguard.cli.options import (
+    CONFIG,
+    DEADLINE,
+    IGNORE,
+    INSECURE,
+    PAGE_SIZE,
+    REPO,
+    TIMEOUT,
+    USER,
+    VCENTER_NAME,
+    VCENTER_URL,
+    connection,
+    format_option,
+)
+from driftguard.cli.render import Format, render, stderr_console
 from driftguard.models import DiffReport
 from driftguard.report import diff_json, diff_markdown, diff_text, log_json, log_markdown, log_text
 
-REPO = typer.Option(..., "--repo", envvar="DRIFTGUARD_REPO", help="State repo (a git working tree).")
-VCENTER_URL = typer.Option(
-    None, "--vcenter", envvar="DRIFTGUARD_VCENTER", help="vCenter URL, e.g. https://vc01.example.com/sdk."
+FORMAT = format_option()
+FORCE = typer.Option(
+    False, "--force", help="Overwrite uncommitted edits of the snapshot files this run rewrites (they are lost)."
 )
-USER = typer.Option(None, "--user", envvar="DRIFTGUARD_USER", help="vCenter user, e.g. VSPHERE.LOCAL\\\\audit.")
-INSECURE = typer.Option(
-    False,
-    "--insecure",
-    envvar="DRIFTGUARD_INSECURE",
-    help="Do not verify the vCenter TLS certificate (only on a network you trust).",
-)
-PAGE_SIZE = typer.Option(
-    500, "--page-size", envvar="DRIFTGUARD_PAGE_SIZE", min=1, help="Objects per PropertyCollector page."
-)
-FORMAT = typer.Option(Format.text, "--format", envvar="DRIFTGUARD_FORMAT", help="Output format.")
-IGNORE = typer.Option(
-    [], "--ignore", envvar="DRIFTGUARD_IGNORE", help="Extra '<kind>:<path glob>' to never report (repeatable)."
-)
-VCENTER_NAME = typer.Option(
-    None, "--vcenter-name", envvar="DRIFTGUARD_VCENTER_NAME", help="Which vCenter of the state repo (by directory)."
-)
-
-
-def _connection(url: str | None, user: str | None, insecure: bool, page_size: int) -> api.Connection:
-    if not url:
-        raise typer.BadParameter("is required (or set DRIFTGUARD_VCENTER)", param_hint="--vcenter")
-    if not user:
-        raise typer.BadParameter("is required (or set DRIFTGUARD_USER)", param_hint="--user")
-    # Never a flag: a password on the command line lands in shell history and in `ps` output.
-    password = os.environ.get("DRIFTGUARD_PASSWORD")
-    if password is None:
-        password = typer.prompt(f"Password for {user} at {url}", hide_input=True)
-    if insecure:
-        stderr_console().print(
-            f"driftguard: warning: TLS certificate verification is OFF for {url} (--insecure)", markup=False
-        )
-    return api.Connection(url=url, user=user, password=SecretStr(password), insecure=insecure, page_size=page_size)
 
 
 class _Bar:
@@ -94,13 +64,13 @@ class _Bar:
         self.progress.update(self.tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
 
 
-def _emit_report(report: DiffReport, fmt: Format) -> None:
-    if fmt is Format.json:
-        typer.echo(diff_json(report), nl=False)
-    elif fmt is Format.markdown:
-        typer.echo(diff_markdown(report), nl=False)
-    else:
-        diff_text(report, stdout_console())
+def _render_diff(report: DiffReport, fmt: Format) -> None:
+    render(
+        fmt,
+        text=lambda out: diff_text(report, out),
+        json=lambda: diff_json(report),
+        markdown=lambda: diff_markdown(report),
+    )
 
 
 def snapshot(
@@ -109,6 +79,8 @@ def snapshot(
     user: str | None = USER,
     insecure: bool = INSECURE,
     page_size: int = PAGE_SIZE,
+    deadline: float = DEADLINE,
+    timeout: float = TIMEOUT,
     ignore: list[str] = IGNORE,
     fmt: Format = FORMAT,
     host_files: str | None = HOST_FILES,
@@ -117,13 +89,14 @@ def snapshot(
     config: Path | None = CONFIG,
     ssh_parallelism: int | None = SSH_PARALLELISM,
     ssh_timeout: float | None = SSH_TIMEOUT,
-) -> None:
+    force: bool = FORCE,
+) -> int:
     """Collect one vCenter's configuration and commit it to the state repo (no commit when nothing changed)."""
     files = host_files_options(host_files, host_files_hosts, host_files_strict, config, ssh_parallelism, ssh_timeout)
-    conn = _connection(vcenter, user, insecure, page_size)
+    conn = connection(vcenter, user, insecure=insecure, page_size=page_size, deadline=deadline, timeout=timeout)
     bar = _Bar()
-    with error_boundary(), bar.progress:
-        result = api.snapshot(conn, repo, ignore=ignore, progress=bar, host_files=files)
+    with bar.progress:
+        result = api.snapshot(conn, repo, ignore=ignore, progress=bar, host_files=files, force=force)
     if files is not None:
         report_unreadable(result)
     err = stderr_console()
@@ -135,7 +108,8 @@ def snapshot(
     else:
         err.print(f"committed {result.commit[:10]}: {result.message}", markup=False)
     if result.report is not None and result.report.items:
-        _emit_report(result.report, fmt)
+        _render_diff(result.report, fmt)
+    return EXIT_OK
 
 
 def diff(
@@ -147,24 +121,25 @@ def diff(
     user: str | None = USER,
     insecure: bool = INSECURE,
     page_size: int = PAGE_SIZE,
+    deadline: float = DEADLINE,
+    timeout: float = TIMEOUT,
     vcenter_name: str | None = VCENTER_NAME,
     ignore: list[str] = IGNORE,
     fmt: Format = FORMAT,
     exit_code: bool = typer.Option(False, "--exit-code", help="Exit 1 when there is drift."),
-) -> None:
+) -> int:
     """Show what changed between two snapshots, or between the latest snapshot and live vCenter, and who did it."""
     if live:
         if new is not None:
             raise typer.BadParameter("takes at most one snapshot (OLD) with --live", param_hint="NEW")
-        conn = _connection(vcenter, user, insecure, page_size)
+        conn = connection(vcenter, user, insecure=insecure, page_size=page_size, deadline=deadline, timeout=timeout)
         bar = _Bar()
-        with error_boundary(), bar.progress:
+        with bar.progress:
             report = api.diff_live(conn, repo, old, ignore=ignore, progress=bar)
     else:
-        with error_boundary():
-            report = api.diff(repo, old, new, vcenter=vcenter_name, ignore=ignore)
-    _emit_report(report, fmt)
-    raise typer.Exit(EXIT_DRIFT if exit_code and report.items else EXIT_OK)
+        report = api.diff(repo, old, new, vcenter=vcenter_name, ignore=ignore)
+    _render_diff(report, fmt)
+    return EXIT_DRIFT if exit_code and report.items else EXIT_OK
 
 
 def log(
@@ -172,26 +147,13 @@ def log(
     vcenter_name: str | None = VCENTER_NAME,
     limit: int = typer.Option(50, "--limit", "-n", min=1, help="How many snapshots, newest first."),
     fmt: Format = FORMAT,
-) -> None:
+) -> int:
     """List snapshots with their drift summaries, newest first."""
-    with error_boundary():
-        entries = api.log(repo, vcenter=vcenter_name, limit=limit)
-    if fmt is Format.json:
-        typer.echo(log_json(entries), nl=False)
-    elif fmt is Format.markdown:
-        typer.echo(log_markdown(entries), nl=False)
-    else:
-        log_text(entries, stdout_console())
-
-
-def register(app: typer.Typer) -> None:
-    from driftguard.cli import check  # `check` and `rules`; imported here because it reuses _connection from here
-
-    app.command()(snapshot)
-    app.command()(diff)
-    app.command()(log)
-    check.register(app)
-    baseline.register(app)
-
-
-__all__ = ["EXIT_USAGE", "register"]
+    entries = api.log(repo, vcenter=vcenter_name, limit=limit)
+    render(
+        fmt,
+        text=lambda out: log_text(entries, out),
+        json=lambda: log_json(entries),
+        markdown=lambda: log_markdown(entries),
+    )
+    return EXIT_OK

@@ -1,6 +1,6 @@
 """``driftguard config validate|show|migrate``: the state repo's driftguard.yaml (docs/configuration.md).
 
-The lead wires :func:`register` into :mod:`driftguard.cli`."""
+Registered in :mod:`driftguard.cli.groups`; errors go through the one boundary (:mod:`driftguard.cli.boundary`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path
 import typer
 
 from driftguard.api import config as api_config
-from driftguard.cli.common import EXIT_OK, EXIT_USAGE, error_boundary, stderr_console
+from driftguard.cli.exits import EXIT_OK, EXIT_USAGE
+from driftguard.cli.render import stderr_console
 
 REPO = typer.Option(
     Path(), "--repo", envvar="DRIFTGUARD_REPO", help="State repo whose driftguard.yaml is meant (default: here)."
@@ -28,42 +29,34 @@ class ShowFormat(StrEnum):
 
 SHOW_FORMAT = typer.Option(ShowFormat.yaml, "--format", help="Output format.")
 
-config_app = typer.Typer(help="The state repo's configuration file, driftguard.yaml.", no_args_is_help=True)
 
-
-@config_app.command("validate")
-def validate(repo: Path = REPO, config: Path | None = CONFIG) -> None:
+def validate(repo: Path = REPO, config: Path | None = CONFIG) -> int:
     """Check driftguard.yaml (and the deprecated files it replaces): every error as file:line:column: message,
     exit 2 when there is one."""
-    with error_boundary():
-        issues = api_config.validate_config(repo, config)
+    issues = api_config.validate_config(repo, config)
     if issues:
         for issue in issues:
             typer.echo(str(issue), err=True)
-        raise typer.Exit(EXIT_USAGE)
+        return EXIT_USAGE
     stderr_console().print("configuration valid", markup=False)
-    raise typer.Exit(EXIT_OK)
+    return EXIT_OK
 
 
-@config_app.command("show")
-def show(repo: Path = REPO, fmt: ShowFormat = SHOW_FORMAT) -> None:
+def show(repo: Path = REPO, fmt: ShowFormat = SHOW_FORMAT) -> int:
     """Print the effective configuration: the sections in force, the files they came from, and each vCenter's
     connection settings after DRIFTGUARD_* variables. Passwords are never shown (only where they are read from)."""
-    with error_boundary():
-        text = api_config.show_config(repo, as_json=fmt is ShowFormat.json)
-    typer.echo(text, nl=False)
+    typer.echo(api_config.show_config(repo, as_json=fmt is ShowFormat.json), nl=False)
+    return EXIT_OK
 
 
-@config_app.command("migrate")
-def migrate(repo: Path = REPO, dry_run: bool = DRY_RUN) -> None:
+def migrate(repo: Path = REPO, dry_run: bool = DRY_RUN) -> int:
     """Write driftguard.yaml from zones.yaml, .driftguardignore and the [ssh] table of driftguard.toml (comments
     kept as reasons where possible). Nothing is removed or renamed: the old files are listed for you to delete."""
-    with error_boundary():
-        result = api_config.migrate_config(repo, dry_run=dry_run)
+    result = api_config.migrate_config(repo, dry_run=dry_run)
     err = stderr_console()
     if not result.migrated:
         err.print(f"nothing to migrate: no deprecated file supplies configuration in {repo}", markup=False)
-        raise typer.Exit(EXIT_OK)
+        return EXIT_OK
     if dry_run:
         typer.echo(result.text, nl=False)
     sections = ", ".join(f"{section} from {file}" for file, section in result.migrated.items())
@@ -75,11 +68,4 @@ def migrate(repo: Path = REPO, dry_run: bool = DRY_RUN) -> None:
             "so delete them once it is committed",
             markup=False,
         )
-
-
-def register(app: typer.Typer) -> None:
-    """Add the ``config`` command group to the driftguard app."""
-    app.add_typer(config_app, name="config")
-
-
-__all__ = ["register"]
+    return EXIT_OK

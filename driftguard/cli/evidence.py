@@ -7,15 +7,11 @@ from pathlib import Path
 import typer
 
 from driftguard import api
-from driftguard.cli.common import EXIT_DRIFT, EXIT_OK, Format, error_boundary, stderr_console, stdout_console
+from driftguard.cli.exits import EXIT_DRIFT, EXIT_OK
+from driftguard.cli.options import CONFIG, REPO, format_option
+from driftguard.cli.render import Format, render, stderr_console, stdout_console
 from driftguard.report import evidence_json, evidence_markdown, evidence_text
 
-CONFIG = typer.Option(
-    None,
-    "--config",
-    envvar="DRIFTGUARD_CONFIG",
-    help="Settings file (TOML, [ssh] table); default: driftguard.toml in the state repo.",
-)
 HOST_FILES = typer.Option(
     None, "--host-files", help="Also read the HA agent files from each host: 'ssh' (see docs/host-files.md)."
 )
@@ -62,63 +58,53 @@ TRUST_REPO = typer.Option(None, "--repo", envvar="DRIFTGUARD_REPO", help="State 
 TRUST_REPLACE = typer.Option(False, "--replace", help="Replace a recorded key that differs (after checking it).")
 TRUST_TIMEOUT = typer.Option(10.0, "--timeout", min=0.1, help="Seconds per host.")
 BUNDLES = typer.Argument(..., exists=True, dir_okay=False, help="vm-support bundles (.tgz).")
-BUNDLE_REPO = typer.Option(..., "--repo", envvar="DRIFTGUARD_REPO", help="State repo (a git working tree).")
 THRESHOLD = typer.Option(
     10, "--reservation-threshold", min=1, help="SCSI reservation conflicts per LUN that make a burst."
 )
 WINDOW = typer.Option(60.0, "--reservation-window", min=1, help="Seconds the threshold applies to.")
-FORMAT = typer.Option(Format.text, "--format", envvar="DRIFTGUARD_FORMAT", help="Output format.")
+FORMAT = format_option()
 EXIT_CODE = typer.Option(False, "--exit-code", help="Exit 1 when there are findings.")
 
-hosts_app = typer.Typer(help="SSH access to ESXi hosts for the HA agent files.", no_args_is_help=True)
 
-
-@hosts_app.command("trust")
 def trust(
     hosts: list[str] = TRUST_HOSTS,
     repo: Path | None = TRUST_REPO,
     config: Path | None = CONFIG,
     replace: bool = TRUST_REPLACE,
     timeout: float = TRUST_TIMEOUT,
-) -> None:
+) -> int:
     """Record the hosts' SSH keys as they are now. Compare each fingerprint with the host's console first."""
-    with error_boundary():
-        known, results = api.trust_hosts(hosts, repo, config=config, replace=replace, timeout=timeout)
+    known, results = api.trust_hosts(hosts, repo, config=config, replace=replace, timeout=timeout)
     out = stdout_console()
     for r in results:
         out.print(f"{r.host} ({r.endpoint}) {r.key_type} {r.fingerprint}: {r.status}", markup=False)
     stderr_console().print(f"known_hosts file: {known}", markup=False)
+    return EXIT_OK
 
 
 def import_bundle(
     bundles: list[Path] = BUNDLES,
-    repo: Path = BUNDLE_REPO,
+    repo: Path = REPO,
     config: Path | None = CONFIG,
     threshold: int = THRESHOLD,
     window: float = WINDOW,
     fmt: Format = FORMAT,
     exit_code: bool = EXIT_CODE,
-) -> None:
+) -> int:
     """Import ESXi support bundles: commit each host's HA agent files, and report reservation-conflict bursts and
     HA agent log errors."""
     params = api.EvidenceParams(reservation_threshold=threshold, reservation_window=window)
-    with error_boundary():
-        result = api.import_bundles(bundles, repo, params=params, config=config)
+    result = api.import_bundles(bundles, repo, params=params, config=config)
     err = stderr_console()
     if result.commit is None:
         err.print("evidence unchanged: nothing committed", markup=False)
     else:
         err.print(f"committed {result.commit[:10]}: {result.message}", markup=False)
-    if fmt is Format.json:
-        typer.echo(evidence_json(result.evidence, result.paths, result.commit), nl=False)
-    elif fmt is Format.markdown:
-        typer.echo(evidence_markdown(result.evidence, result.paths, result.commit), nl=False)
-    else:
-        evidence_text(result.evidence, result.paths, result.commit, stdout_console())
+    render(
+        fmt,
+        text=lambda out: evidence_text(result.evidence, result.paths, result.commit, out),
+        json=lambda: evidence_json(result.evidence, result.paths, result.commit),
+        markdown=lambda: evidence_markdown(result.evidence, result.paths, result.commit),
+    )
     findings = any(e.findings for e in result.evidence)
-    raise typer.Exit(EXIT_DRIFT if exit_code and findings else EXIT_OK)
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(hosts_app, name="hosts")
-    app.command("import-bundle")(import_bundle)
+    return EXIT_DRIFT if exit_code and findings else EXIT_OK

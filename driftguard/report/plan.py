@@ -214,3 +214,6 @@ def issues_text(issues: Sequence[BaselineIssue]) -> str:
 def compliance_markdown(items: Sequence[DriftItem]) -> str:
     """Compliance drift as a Markdown table (``driftguard check`` appends it)."""
     return "\n".join(_items("Compliance drift", items, lambda rows: rows))
+
+
+# --- `driftguard baseline ignored` (moved here from the CLI) -----------------------------------------------------

@@ -118,7 +118,7 @@ def test_user_name_in_url_is_refused_at_connect(repo: Path) -> None:
     ],
 )
 def test_valid_urls(text: str, url: str, host: str, name: str) -> None:
-    parsed = api.parse_vcenter_url(text)
+    parsed = api.check_vcenter_url(text)
     assert (parsed.url, parsed.host, parsed.directory_name) == (url, host, name)
     assert api.vcenter_name(text) == name
 
