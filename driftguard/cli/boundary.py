@@ -2,7 +2,7 @@
 
 Commands return their exit code and raise what goes wrong; nothing below catches to print. Here:
 ``DriftguardError`` → its code (2 usage/input, 3 operational) with one line ``driftguard: error: ...``;
-Click's usage errors → 2 with the usage hint, as Click prints them; Ctrl-C → 130 and SIGTERM → 143, one line each;
+Click's usage errors → 2 with one line ``driftguard: error: ... (see 'driftguard CMD --help')``; Ctrl-C → 130 and SIGTERM → 143, one line each;
 anything else → 4, one line and a report file (:mod:`driftguard.cli.crash`).
 
 The root group's ``main`` goes through :func:`run` too, so Click's test runner sees exactly what a terminal does.
@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from typer import _click as click  # Typer ships its own copy of Click; its exceptions are these, not click's
+from typer._click.exceptions import UsageError as ClickUsageError
 from typer.core import TyperGroup
 from typer.exceptions import Abort, Exit
 
@@ -32,7 +33,7 @@ def run(command: click.Command, args: Sequence[str] | None, prog_name: str | Non
     except Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
-        exc.show()
+        crash.say(f"error: {_usage_line(exc)}")
         return exc.exit_code
     except Abort:
         return crash.aborted()
@@ -42,6 +43,15 @@ def run(command: click.Command, args: Sequence[str] | None, prog_name: str | Non
     except BaseException as exc:  # signals, bugs and OS errors: each its code
         return crash.fatal(exc, argv)
     return result if isinstance(result, int) else EXIT_OK
+
+
+def _usage_line(exc: click.ClickException) -> str:
+    """Click's message as one line, with where to read more: a usage error never needs a second line."""
+    message = " ".join(exc.format_message().split())
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, ClickUsageError) and ctx is not None:
+        return f"{message} (see '{ctx.command_path} --help')"
+    return message
 
 
 class BoundaryGroup(TyperGroup):

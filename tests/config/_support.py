@@ -1,4 +1,4 @@
-"""The CLI with the ``config`` group registered (the lead wires it into the main app at merge), run in-process."""
+"""The CLI, run in-process, for the ``config`` tests."""
 
 from __future__ import annotations
 
@@ -8,10 +8,6 @@ from typing import Any
 from typer.testing import CliRunner
 
 from driftguard.cli import app
-from driftguard.cli.config import register
-
-if not any(group.name == "config" for group in app.registered_groups):
-    register(app)
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "configuration.md"

@@ -55,7 +55,7 @@ def test_malformed_url_is_a_usage_error(repo: Path, url: str, reason: str) -> No
     result = snapshot_without_tls_flag(url, repo)
     assert result.returncode == 2, result.stderr
     line = result.error_line
-    assert line.startswith("driftguard: error: invalid vCenter URL: "), line
+    assert line.startswith("driftguard: error: Invalid value for '--vcenter'") and "invalid vCenter URL: " in line, line
     assert reason in line, line
     assert_healthy(repo, before, allow_new_snapshot=False)
     assert_no_traceback(result.stdout, result.stderr)
