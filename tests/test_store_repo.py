@@ -438,26 +438,28 @@ def test_head_moved_by_a_plumbing_writer_fails_the_compare_and_swap(tmp_path: Pa
     assert git(path, "status", "--porcelain") == ""
 
 
-def test_a_commit_made_meanwhile_is_kept_and_the_snapshot_lands_on_top(tmp_path: Path) -> None:
+def test_a_commit_in_progress_is_waited_for_and_the_snapshot_lands_on_top(repo: StateRepo) -> None:
     snapshot = example_snapshot()
-    path = tmp_path / "state"
-    with StateRepo.open(path, create=True) as repo:
-        repo.write_snapshot(snapshot, "first", now=NOW)
-
-    def person_commits() -> None:
-        (path / "baselines").mkdir(exist_ok=True)
-        (path / "baselines" / "a.yaml").write_text("a: 1\n")
-        git(path, "add", "baselines/a.yaml")
-        git(path, "-c", "user.name=p", "-c", "user.email=p@p", "commit", "-q", "-m", "person")
-
-    runner = FlakyGit(None, before=person_commits)
-    runner.fails = lambda args, env: args[0] == "write-tree" and not runner.seen
-    with StateRepo.open(path, runner=runner) as repo:
+    repo.write_snapshot(snapshot, "first", now=NOW)
+    (repo.path / "baselines").mkdir()
+    (repo.path / "baselines" / "a.yaml").write_text("a: 0\n")
+    git(repo.path, "add", "baselines/a.yaml")
+    git(repo.path, "-c", "user.name=p", "-c", "user.email=p@p", "commit", "-q", "-m", "baseline")
+    (repo.path / "baselines" / "a.yaml").write_text("a: 1\n")
+    # a person's `git commit -a` holds .git/index.lock while their editor is open
+    env = {**os.environ, "GIT_EDITOR": "sleep 1; :", "GIT_AUTHOR_NAME": "p", "GIT_AUTHOR_EMAIL": "p@p"}
+    env.update(GIT_COMMITTER_NAME="p", GIT_COMMITTER_EMAIL="p@p")
+    person = subprocess.Popen(["git", "-C", str(repo.path), "commit", "-q", "-a", "-e", "-m", "person"], env=env)
+    try:
+        while not (repo.path / ".git" / "index.lock").exists():
+            assert person.poll() is None, "the person's commit ended before it was seen"
         commit = repo.write_snapshot(with_vm(snapshot, "vm-31", power_state="poweredOff"), "x", now=NOW)
+    finally:
+        assert person.wait() == 0
     assert commit is not None
-    assert git(path, "log", "--format=%s", "-2").split("\n")[:2] == ["x", "person"]
-    assert git(path, "show", "HEAD:baselines/a.yaml") == "a: 1\n"
-    assert git(path, "status", "--porcelain") == ""
+    assert git(repo.path, "log", "--format=%s", "-2").split() == ["x", "person"]
+    assert git(repo.path, "show", "HEAD:baselines/a.yaml") == "a: 1\n"
+    assert git(repo.path, "status", "--porcelain") == ""
 
 
 def test_local_edits_to_files_the_run_replaces_are_refused_unless_forced(repo: StateRepo) -> None:

@@ -47,6 +47,11 @@ CORRUPTION_MARKERS = (
 """Phrases in git's stderr that mean a damaged object database; ``git fsck`` then confirms or rejects it."""
 
 
+INHERITED_FDS: set[int] = set()
+"""File descriptors every git child inherits: the writer lock's, so that a git step still running after its
+driftguard was killed keeps the lock until it ends (:mod:`driftguard.store.lock`)."""
+
+
 def is_secret_name(name: str) -> bool:
     """Whether an environment variable may hold a secret that no child process may see."""
     upper = name.upper()
@@ -102,6 +107,7 @@ class SubprocessGit:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             process_group=0,
+            pass_fds=tuple(sorted(INHERITED_FDS)),
         )
         try:
             out, err = process.communicate(stdin)

@@ -2,11 +2,12 @@
 
 Writing (:meth:`StateRepo.write_snapshot`) never builds a commit through the work tree: blobs go straight into
 the object database, the tree is built in a temporary index from HEAD's tree with the vCenter's subtree
-replaced, and the commit is made with ``git commit-tree``. Then, under git's own ``index.lock``, HEAD is moved
-with a compare-and-swap and the work tree and index are brought in line for the snapshot's paths
-(:mod:`driftguard.store.transaction`). If someone committed meanwhile, the commit is built again on top of
-theirs. On any failure or interruption HEAD, index and work tree are as they were; the only trace is
-unreachable objects for ``git gc``. A killed run is repaired by the next one.
+replaced, and the commit is made with ``git commit-tree``; then HEAD is moved with a compare-and-swap and the
+work tree and index are brought in line for the snapshot's paths (:mod:`driftguard.store.transaction`). All of
+it, from reading HEAD on, runs under git's own ``index.lock``: a person's ``git commit`` meanwhile waits for us
+(or we for it, and the snapshot is built on top of their commit). On any failure or interruption HEAD, index
+and work tree are as they were; the only trace is unreachable objects for ``git gc``. A killed run is repaired
+by the next one.
 
 A run whose objects did not change makes no commit, even though the manifest's timestamps always do. Instead
 the time is recorded as a git note (:mod:`driftguard.store.notes`); :meth:`StateRepo.last_verified` reads it.
@@ -49,7 +50,7 @@ from driftguard.store.layout import (
 )
 from driftguard.store.lock import WriterLock
 from driftguard.store.notes import NOTES_REF, record_verified
-from driftguard.store.plumbing import TEMP_PREFIX, Plumbing, blob_id
+from driftguard.store.plumbing import NULL_SHA, TEMP_PREFIX, Plumbing, blob_id
 from driftguard.store.reading import SnapshotReader, object_files
 from driftguard.store.trailers import (
     DEFAULT_SIGNATURE,
@@ -59,7 +60,7 @@ from driftguard.store.trailers import (
     identity_env,
     object_counts,
 )
-from driftguard.store.transaction import Change, HeadMovedError, Publisher
+from driftguard.store.transaction import Change, Publisher
 
 __all__ = ["MANIFEST_VOLATILE", "NOTES_REF", "StateRepo", "blob_id"]
 
@@ -67,8 +68,6 @@ log = logging.getLogger(__name__)
 
 MANIFEST_VOLATILE = frozenset({"started_at", "finished_at", "round_trips"})
 """Manifest fields that change on every run; a difference only there is not a change worth a commit."""
-PUBLISH_ATTEMPTS = 5
-"""How often a write is built again on top of commits someone else made meanwhile."""
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -216,7 +215,7 @@ class StateRepo(SnapshotReader):
 
         with self.lock():
             self._prepare_write()
-            for _attempt in range(PUBLISH_ATTEMPTS):
+            with self._index_held():
                 head = self.head()
                 old = self.git.blobs(head, directory)
                 old_objects = object_files(old, directory)
@@ -228,9 +227,8 @@ class StateRepo(SnapshotReader):
                 counts = object_counts(old_objects, new_objects)
                 text = commit_message(message, manifest, counts, extra_trailers)
                 commit = self._commit(head, directory, old, new, data, text, env)
-                if self._publish(Change(head, commit, directory, old, new), data, force=force):
-                    return commit
-            raise _kept_moving(self.path)
+                self._publish(Change(head, commit, directory, old, new), data, force=force)
+                return commit
 
     def write_files(
         self,
@@ -257,16 +255,15 @@ class StateRepo(SnapshotReader):
         directory = directory.rstrip("/")
         with self.lock():
             self._prepare_write()
-            for _attempt in range(PUBLISH_ATTEMPTS):
+            with self._index_held():
                 head = self.head()
                 old = self.git.blobs(head, directory)
                 new = {**old, **{path: blob_id(content) for path, content in data.items()}}
                 if new == old:
                     return None
                 commit = self._commit(head, directory, old, new, data, message, env)
-                if self._publish(Change(head, commit, directory, old, new), data, force=force):
-                    return commit
-            raise _kept_moving(self.path)
+                self._publish(Change(head, commit, directory, old, new), data, force=force)
+                return commit
 
     def _commit(
         self,
@@ -283,29 +280,20 @@ class StateRepo(SnapshotReader):
         tree = self.git.build_tree(head, directory, old, new)
         return self.git.commit_tree(tree, head, message, env)
 
-    def _publish(self, change: Change, data: Mapping[str, bytes], *, force: bool) -> bool:
-        """Move HEAD to the new commit (and the work tree with it); False when HEAD moved meanwhile."""
+    def _index_held(self) -> contextlib.AbstractContextManager[None]:
+        """git's own index lock, from reading HEAD to publishing: a person's git command waits, and we for it."""
+        return contextlib.nullcontext() if self._publisher is None else self._publisher.locked_index()
+
+    def _publish(self, change: Change, data: Mapping[str, bytes], *, force: bool) -> None:
+        """Move HEAD to the new commit (compare-and-swap) and bring the work tree and index with it."""
         reflog = f"driftguard: snapshot {change.directory}"
         if self._publisher is None:
-            status, _ = self.git.run(
-                "update-ref", "-m", reflog, "HEAD", change.commit, change.base or "0" * 40, check=False
-            )
-            return status == 0 or self.head() == change.commit
-        try:
+            self.git.run("update-ref", "-m", reflog, "HEAD", change.commit, change.base or NULL_SHA)
+        else:
             self._publisher.publish(change, data, force=force, reflog=reflog)
-        except HeadMovedError:
-            return False
-        return True
 
 
 # -- helpers -------------------------------------------------------------------------------------------------
-
-
-def _kept_moving(path: Path) -> StoreError:
-    return StoreError(
-        f"state repo {path} kept changing while the snapshot was written ({PUBLISH_ATTEMPTS} attempts); "
-        "nothing was written, run again"
-    )
 
 
 def _check_extra_name(name: str) -> str:

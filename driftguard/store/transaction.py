@@ -1,17 +1,23 @@
 """Publishing a commit that is already in the object database: move HEAD, then the work tree and index.
 
-The commit's tree was built without touching the user's index or work tree. Publishing then runs under git's
-own ``.git/index.lock`` (so a person's ``git commit -a`` or ``git add`` waits for us, and we for them):
+The commit's tree was built without touching the user's index or work tree. Reading HEAD, building the commit and
+publishing it run under git's own ``.git/index.lock`` (:meth:`Publisher.locked_index`), so a person's
+``git commit -a`` or ``git add`` waits for us, and we for them:
 
 1. **stage**: check the files we replace for local edits; write each new file next to its target as
    ``.driftguard-tmp-<name>``, hard-link each old file to ``.driftguard-old-<name>``, and build the new index
    in a temporary file. A full disk fails here, before anything visible changed.
-2. **swap HEAD** with a compare-and-swap ``git update-ref HEAD NEW OLD``.
-3. **swap files**: rename each staged file over its target (renames need no space), then rename the new
-   index into place, and drop the journal and the lock.
+2. **swap files**: rename each staged file over its target (renames need no space), then the new index.
+3. **move HEAD** last, with a compare-and-swap ``git update-ref HEAD NEW OLD``; drop the links, the journal and
+   the lock.
 
-Before step 2 a journal (``.git/driftguard-publish.json``) names the paths in play. An exception of any kind
-(``KeyboardInterrupt``, ``SystemExit``, a signal turned into an exception) during steps 2-3 restores HEAD, the
+HEAD moves last because ``git commit`` reads HEAD first and the index next, both *before* it takes
+``index.lock``. Had HEAD moved first, a person's commit could read the new HEAD and the old index in between and
+then commit a tree that silently drops the snapshot's new files (the race test saw it). With HEAD last, every
+such interleaving makes the person's own compare-and-swap of HEAD fail instead; they just commit again.
+
+Before step 1 a journal (``.git/driftguard-publish.json``) names the paths in play. An exception of any kind
+(``KeyboardInterrupt``, ``SystemExit``, a signal turned into an exception) during steps 1-3 restores HEAD, the
 files (from the hard links) and the index, with SIGINT/SIGTERM held off meanwhile, and is re-raised. After a
 SIGKILL, the next writer finds the journal and brings those paths in line with whatever HEAD then is
 (:meth:`Publisher.recover`), so nothing ever needs repairing by hand.
@@ -49,10 +55,6 @@ INDEX_LOCK_WAIT = 10.0
 """Seconds to wait for a person's git command to release ``index.lock``."""
 NEW_PREFIX = f".{TEMP_PREFIX}"
 OLD_PREFIX = ".driftguard-old-"
-
-
-class HeadMovedError(StoreError):
-    """HEAD is not the commit the new one was built on (someone committed meanwhile): build again."""
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ class Publisher:
                             f"the git index of {self.git.path} is locked by another git process "
                             f"(remove {self.index_lock} if no git command runs there)"
                         ) from None
-                    time.sleep(0.02)
+                    time.sleep(0.001)  # a person's git commits in a loop leave gaps of a few ms
         finally:
             marker.unlink(missing_ok=True)
         try:
@@ -156,29 +158,36 @@ class Publisher:
     # -- publishing ----------------------------------------------------------------------------------------
 
     def publish(self, change: Change, data: Mapping[str, bytes], *, force: bool, reflog: str) -> None:
-        """Move HEAD from ``change.base`` to ``change.commit`` and bring work tree and index in line (atomic)."""
-        with self.locked_index():
-            if self._head() != change.base:
-                raise HeadMovedError(f"HEAD of {self.git.path} moved while the snapshot was written")
-            paths = change.paths
-            if not force:
-                self._refuse_local_edits(change, paths)
-            self._write_journal(change, paths)
-            absent: set[str] = set()
-            try:
-                self._stage(change, paths, data, absent)
-                self.git.run("update-ref", "-m", reflog, "HEAD", change.commit, change.base or NULL_SHA)
-                self._swap(change, paths)
-            except BaseException as exc:
-                with signals_held():
-                    self._rollback(change, paths, absent)
-                if isinstance(exc, OSError):
-                    if is_no_space(exc):
-                        raise no_space(self.git.path, "cannot write the work tree", exc) from exc
-                    raise StoreError(f"cannot write the work tree of {self.git.path}: {exc}") from exc
-                raise
+        """Move HEAD from ``change.base`` to ``change.commit`` and bring work tree and index in line (atomic).
+
+        The caller holds :meth:`locked_index` since it read HEAD.
+        """
+        if self._head() != change.base:
+            raise StoreError(
+                f"HEAD of state repo {self.git.path} moved while the snapshot was written (by a git command that "
+                "does not lock the index); nothing was written, run again"
+            )
+        paths = change.paths
+        if not force:
+            self._refuse_local_edits(change, paths)
+        self._write_journal(change, paths)
+        absent: set[str] = set()
+        try:
+            self._stage(change, paths, data, absent)
+            self._swap(change, paths)
+            self.git.run("update-ref", "-m", reflog, "HEAD", change.commit, change.base or NULL_SHA)
+        except BaseException as exc:
+            with signals_held():
+                self._rollback(change, paths, absent)
+            if isinstance(exc, OSError):
+                if is_no_space(exc):
+                    raise no_space(self.git.path, "cannot write the work tree", exc) from exc
+                raise StoreError(f"cannot write the work tree of {self.git.path}: {exc}") from exc
+            raise
+        with signals_held():  # the write is complete: an interruption now waits until the litter is gone
+            self._drop_links(paths)
             self.journal.unlink(missing_ok=True)
-        self._prune_empty_dirs(paths)
+            self._prune_empty_dirs(paths)
 
     def _refuse_local_edits(self, change: Change, paths: Sequence[str]) -> None:
         edited = [
@@ -258,7 +267,7 @@ class Publisher:
             self.git.run("update-index", "-z", "--index-info", stdin=lines, env=env)
 
     def _swap(self, change: Change, paths: Sequence[str]) -> None:
-        """Step 3: renames only (no space needed)."""
+        """Step 2: renames only (no space needed)."""
         for path in paths:
             target = self.work_tree / path
             if path in change.new:
@@ -269,12 +278,14 @@ class Publisher:
         self.git.run("update-index", "-q", "--refresh", env={"GIT_INDEX_FILE": str(self._staged_index)}, check=False)
         Path(f"{self._staged_index}.lock").unlink(missing_ok=True)
         self._staged_index.replace(self.index)
+
+    def _drop_links(self, paths: Sequence[str]) -> None:
         for path in paths:
             _sibling(self.work_tree / path, OLD_PREFIX).unlink(missing_ok=True)
         self._index_backup.unlink(missing_ok=True)
 
     def _rollback(self, change: Change, paths: Sequence[str], absent: set[str]) -> None:
-        """Undo steps 1-3: HEAD back (compare-and-swap), old files back from their hard links, index untouched."""
+        """Undo steps 1-3: HEAD back (compare-and-swap), old files back from their hard links, the old index back."""
         # HEAD is compared, not remembered: an interrupted update-ref may have finished after all
         if self._head() == change.commit:
             if change.base is None:
