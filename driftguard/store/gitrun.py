@@ -43,6 +43,12 @@ CORRUPTION_MARKERS = (
     "missing tree",
     "failed to read object",
     "not a valid object",
+    "could not read",
+    "unable to stream",
+    "loose object",
+    "packfile",
+    "unable to parse",
+    "fatal: bad",
 )
 """Phrases in git's stderr that mean a damaged object database; ``git fsck`` then confirms or rejects it."""
 
