@@ -24,7 +24,7 @@ _REPO_LOCATION_VARS = frozenset(
 )
 """Inherited variables that would point git at another repository (e.g. when driftguard runs from a hook)."""
 
-NO_SPACE_MARKERS = ("No space left on device", "Disk quota exceeded")
+NO_SPACE_MARKERS = ("No space left on device", "Disk quota exceeded", "Out of diskspace")
 CORRUPTION_MARKERS = (
     "corrupt",
     "header too long",
@@ -147,6 +147,11 @@ def first_line(text: str | bytes | None) -> str:
 
 def says_no_space(text: str) -> bool:
     return any(marker in text for marker in NO_SPACE_MARKERS)
+
+
+def says_write_failed(text: str) -> bool:
+    lowered = text.lower()
+    return any(marker in lowered for marker in ("couldn't write", "unable to write", "unable to create", "write error"))
 
 
 def says_corrupt(text: str) -> bool:

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import os
 import zlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from driftguard.store.errors import CorruptRepoError, DiskFullError, StoreError
-from driftguard.store.gitrun import GitRunner, first_line, says_corrupt, says_no_space
+from driftguard.store.gitrun import GitRunner, first_line, says_corrupt, says_no_space, says_write_failed
 
 FILE_MODE = "100644"
 NULL_SHA = "0" * 40
 TEMP_PREFIX = "driftguard-tmp-"
+NEARLY_FULL = 256 * 1024
+"""Git does not always say why a write failed ("couldn't write ....lock"); with less free space than this, the
+reason is taken to be a full disk."""
 _OBJECT_TEMP = "tmp_obj_driftguard_"
 """Temporary loose-object files; ``tmp_obj_`` is git's own prefix, which ``git gc`` knows to clean."""
 
@@ -72,13 +76,21 @@ class Plumbing:
 
     def failure(self, command: str, status: int, stderr: str) -> StoreError:
         """The error for a failed git command: disk full, a corrupt repo (confirmed by fsck), or git's first line."""
-        if says_no_space(stderr):
+        if says_no_space(stderr) or (says_write_failed(stderr) and self.nearly_full()):
             return no_space(self.path, f"git {command} could not write")
         if says_corrupt(stderr):
             corrupt = self.fsck_error()
             if corrupt is not None:
                 return corrupt
         return StoreError(f"git {command} failed in state repo {self.path}: {first_line(stderr) or f'exit {status}'}")
+
+    def nearly_full(self) -> bool:
+        """Whether the file system of the git directory has less than :data:`NEARLY_FULL` bytes free."""
+        try:
+            stat = os.statvfs(self.git_dir)
+        except OSError:
+            return False
+        return stat.f_bavail * stat.f_frsize < NEARLY_FULL
 
     def fsck_error(self) -> CorruptRepoError | None:
         """Run ``git fsck``; the error quoting its first complaint, or None when it finds the repo sound."""

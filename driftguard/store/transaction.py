@@ -251,6 +251,8 @@ class Publisher:
         self._index_backup.unlink(missing_ok=True)
         if self.index.exists():
             os.link(self.index, self._index_backup)
+        else:
+            absent.add("")  # no index before: a rollback removes the new one
         self._stage_index(change.directory, change.new)
 
     def _stage_index(self, directory: str, want: Mapping[str, str]) -> None:
@@ -302,6 +304,8 @@ class Publisher:
                 target.unlink()
         if self._index_backup.exists():
             _put_back(self._index_backup, self.index)
+        elif "" in absent:
+            self.index.unlink(missing_ok=True)
         self._staged_index.unlink(missing_ok=True)
         Path(f"{self._staged_index}.lock").unlink(missing_ok=True)
         self.journal.unlink(missing_ok=True)
