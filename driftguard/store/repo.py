@@ -23,6 +23,7 @@ Git runs through an injectable :class:`~driftguard.store.gitrun.GitRunner` (``St
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -226,9 +227,7 @@ class StateRepo(SnapshotReader):
                         return None
                 counts = object_counts(old_objects, new_objects)
                 text = commit_message(message, manifest, counts, extra_trailers)
-                commit = self._commit(head, directory, old, new, data, text, env)
-                self._publish(Change(head, commit, directory, old, new), data, force=force)
-                return commit
+                return self._write(Change(head, "", directory, old, new), data, text, env, force=force)
 
     def write_files(
         self,
@@ -261,24 +260,17 @@ class StateRepo(SnapshotReader):
                 new = {**old, **{path: blob_id(content) for path, content in data.items()}}
                 if new == old:
                     return None
-                commit = self._commit(head, directory, old, new, data, message, env)
-                self._publish(Change(head, commit, directory, old, new), data, force=force)
-                return commit
+                return self._write(Change(head, "", directory, old, new), data, message, env, force=force)
 
-    def _commit(
-        self,
-        head: str | None,
-        directory: str,
-        old: dict[str, str],
-        new: dict[str, str],
-        data: Mapping[str, bytes],
-        message: str,
-        env: Mapping[str, str],
+    def _write(
+        self, plan: Change, data: Mapping[str, bytes], message: str, env: Mapping[str, str], *, force: bool
     ) -> str:
-        """The new commit in the object database (nothing visible changes)."""
-        self.git.store_blobs({sha: data[path] for path, sha in new.items() if old.get(path) != sha})
-        tree = self.git.build_tree(head, directory, old, new)
-        return self.git.commit_tree(tree, head, message, env)
+        """Build the commit ``plan`` describes in the object database (nothing visible changes), then publish it."""
+        self.git.store_blobs({sha: data[path] for path, sha in plan.new.items() if plan.old.get(path) != sha})
+        tree = self.git.build_tree(plan.base, plan.directory, plan.old, plan.new)
+        change = dataclasses.replace(plan, commit=self.git.commit_tree(tree, plan.base, message, env))
+        self._publish(change, data, force=force)
+        return change.commit
 
     def _index_held(self) -> contextlib.AbstractContextManager[None]:
         """git's own index lock, from reading HEAD to publishing: a person's git command waits, and we for it."""
