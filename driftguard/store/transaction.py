@@ -177,7 +177,8 @@ class Publisher:
             self._swap(change, paths)
             self.git.run("update-ref", "-m", reflog, "HEAD", change.commit, change.base or NULL_SHA)
         except BaseException as exc:
-            with signals_held():
+            with signals_held(), contextlib.suppress(Exception):
+                # a rollback that fails too (the disk is still full ...) leaves the journal: the next run repairs
                 self._rollback(change, paths, absent)
             if isinstance(exc, OSError):
                 if is_no_space(exc):
@@ -338,21 +339,26 @@ class Publisher:
             self.journal.unlink(missing_ok=True)
             return f"ignored an unreadable {self.journal} left by an interrupted driftguard run"
         with self.locked_index():
-            repaired = self._align_to_head(directory, known)
+            repaired, removed = self._align_to_head(directory, known)
             self.journal.unlink(missing_ok=True)
         self._prune_empty_dirs(sorted(known))
-        if not repaired:
-            return f"removed {self.index_lock} left by an interrupted driftguard run" if stale_lock else None
-        return f"repaired {repaired} file(s) of {directory}/ in the work tree after an interrupted driftguard run"
+        return (
+            f"finished an interrupted driftguard run: {repaired} file(s) of {directory}/ brought in line with HEAD, "
+            f"{removed + int(stale_lock)} temporary file(s) removed"
+        )
 
-    def _align_to_head(self, directory: str, known: Mapping[str, set[str]]) -> int:
+    def _align_to_head(self, directory: str, known: Mapping[str, set[str]]) -> tuple[int, int]:
+        """Files and index entries of ``known`` paths made HEAD's; (files rewritten, temporary files removed)."""
         head = self._head()
         want = self.git.blobs(head, directory) if head is not None else {}
         todo: dict[str, str | None] = {}
+        removed = 0
         for path, shas in known.items():
             target = self.work_tree / path
             for leftover in (_sibling(target, NEW_PREFIX), _sibling(target, OLD_PREFIX)):
-                leftover.unlink(missing_ok=True)
+                if leftover.exists() or leftover.is_symlink():
+                    leftover.unlink()
+                    removed += 1
             current = blob_of_file(target)
             # a file someone edited since the kill is theirs: only our own bytes (or none) are replaced
             if current != want.get(path) and (current is None or current in shas):
@@ -370,4 +376,4 @@ class Publisher:
         self._stage_index(directory, want)
         self.git.run("update-index", "-q", "--refresh", env={"GIT_INDEX_FILE": str(self._staged_index)}, check=False)
         self._staged_index.replace(self.index)
-        return len(todo)
+        return len(todo), removed

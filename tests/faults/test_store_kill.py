@@ -2,7 +2,8 @@
 stale lock, a half-written work tree or a partial commit; the next run succeeds unaided (repairing what a kill left,
 and saying so in one line) and the repo is then healthy.
 
-Moments: spread over the whole run (``k * step`` after the start), and inside the publish itself: a real
+Moments: a SIGKILL the store sends itself at each step of the publish (deterministic); and, for a real snapshot,
+spread over the whole run (``k * step`` after the start), and inside the publish itself: a real
 ``reference-transaction`` hook in the state repo pauses the HEAD update, so a signal lands before the ref moved,
 after it moved, and while the files are swapped.
 """
@@ -13,14 +14,25 @@ import fcntl
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.faults._store_support import assert_complete_head, copy_repo, make_base, run_snapshot, start_snapshot
+from driftguard.store import StateRepo
+from tests.faults._store_support import (
+    ROOT,
+    assert_complete_head,
+    cli_env,
+    copy_repo,
+    make_base,
+    run_snapshot,
+    start_snapshot,
+)
 from tests.faults.health import assert_healthy, assert_no_traceback, git
+from tests.strategies import example_snapshot
 
 pytestmark = pytest.mark.vcsim
 
@@ -132,3 +144,48 @@ def test_a_signal_at_any_moment_leaves_nothing_to_repair_by_hand(vcsim: Any, tmp
         assert_healthy(repo, base_head)
         assert_complete_head(repo)
     print(f"\nFIGURES kill {name}: {totals}")
+
+
+KILL_AT = """
+import os, signal, sys
+from datetime import UTC, datetime
+from driftguard.store import StateRepo, SubprocessGit
+from tests.strategies import example_snapshot
+
+real = SubprocessGit()
+when = sys.argv[2]
+
+def runner(args, *, cwd, stdin=None, env=None):
+    command = [arg for arg in args if not arg.startswith("--literal")]
+    if command[0] == "update-ref" and when == "before-ref":
+        os.kill(os.getpid(), signal.SIGKILL)
+    result = real(args, cwd=cwd, stdin=stdin, env=env)
+    if command[0] == "update-ref" and when == "after-ref":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if "--refresh" in command and when == "mid-swap":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return result
+
+snapshot = example_snapshot()
+vms = {k: v.model_copy(update={"power_state": "poweredOff", "name": v.name + "-x"}) for k, v in snapshot.vms.items()}
+with StateRepo.open(sys.argv[1], runner=runner) as repo:
+    repo.write_snapshot(snapshot.model_copy(update={"vms": vms}).with_counts(), "killed", now=datetime.now(UTC))
+"""
+
+
+@pytest.mark.parametrize("when", ["mid-swap", "before-ref", "after-ref"])
+def test_sigkill_at_each_step_of_the_publish_is_repaired_by_the_next_write(tmp_path: Path, when: str) -> None:
+    path = tmp_path / "state"
+    with StateRepo.open(path, create=True) as repo:
+        repo.write_snapshot(example_snapshot(), "first")
+    before = git(path, "rev-parse", "HEAD").strip()
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_AT, str(path), when], env=cli_env(), cwd=ROOT, capture_output=True, text=True
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert (path / ".git" / "index.lock").exists() and (path / ".git" / "driftguard-publish.json").exists()
+    with StateRepo.open(path) as repo:
+        assert repo.write_snapshot(example_snapshot(), "again") in (None, repo.head())
+        assert len(repo.notices) == 1 and repo.notices[0].startswith("finished an interrupted driftguard run: ")
+        assert repo.load() == example_snapshot()
+    assert_healthy(path, before)
