@@ -7,6 +7,8 @@ produced from the simulator (golden file), changed by hand the way a night's dri
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -129,10 +131,25 @@ def test_only_one_snapshot_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_locked_repo_is_operational_error(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DRIFTGUARD_PASSWORD", "pw")
-    (repo / ".git" / "driftguard.lock").write_text("4242\nelsewhere\n")
-    result = invoke("snapshot", "--repo", repo, "--vcenter", "http://127.0.0.1:9/sdk", "--user", "u")
+    # the writer lock is an OS lock: only a live holder locks (a lock file left by a dead one does not)
+    hold = (
+        "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT);"
+        " fcntl.flock(fd, fcntl.LOCK_EX); os.ftruncate(fd, 0); os.write(fd, b'%d\\n' % os.getpid());"
+        " print('locked', flush=True); time.sleep(600)"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", hold, str(repo / ".git" / "driftguard.lock")], stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"locked\n"
+        result = invoke("snapshot", "--repo", repo, "--vcenter", "http://127.0.0.1:9/sdk", "--user", "u")
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
     assert result.exit_code == 3
-    assert "locked by pid 4242" in result.stderr
+    assert f"locked by pid {holder.pid} " in result.stderr
 
 
 def test_main_returns_exit_codes_instead_of_raising(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,15 +18,15 @@ from driftguard.models import Snapshot
 from driftguard.models.canonical import canonical_bytes
 from driftguard.store import (
     NOTES_REF,
+    GitResult,
+    LocalEditsError,
     RepoLockedError,
     Signature,
     StateRepo,
     StoreError,
+    SubprocessGit,
     UnknownRevisionError,
     blob_id,
-)
-from driftguard.store import (
-    repo as repo_module,
 )
 from tests.invariants import checked_diff
 from tests.strategies import example_snapshot
@@ -305,102 +307,207 @@ def test_notes_go_to_the_state_commit_even_when_head_is_another_vcenter(repo: St
     assert repo.latest_commit(VC) == first and repo.latest_commit("vc02") == second
 
 
-# -- atomicity -------------------------------------------------------------------------------------------------
+# -- atomicity (faults injected through a wrapping git runner, never by patching the store) -------------------
 
 
 class Boom(RuntimeError):
     pass
 
 
-def test_failure_while_writing_the_worktree_leaves_everything_as_before(
-    repo: StateRepo, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    snapshot = example_snapshot()
-    repo.write_snapshot(snapshot, "first", now=NOW)
-    (repo.path / VC / "vms/Prod/db01~vm-33.json").write_text("locally edited\n")  # a dirty file must survive too
-    before = repo_state(repo.path)
+Predicate = Callable[[list[str], Mapping[str, str]], bool]
+
+
+class FlakyGit:
+    """The real runner, except that the commands ``fails`` picks fail (or run ``before`` first)."""
+
+    def __init__(
+        self,
+        fails: Predicate | None = None,
+        *,
+        raise_: BaseException | None = None,
+        before: Callable[[], None] | None = None,
+    ) -> None:
+        self.real = SubprocessGit()
+        self.fails = fails
+        self.raise_ = raise_
+        self.before = before
+        self.seen: list[str] = []
+
+    def __call__(
+        self, args: Sequence[str], *, cwd: Path, stdin: bytes | None = None, env: Mapping[str, str] | None = None
+    ) -> GitResult:
+        command = [arg for arg in args if not arg.startswith("--literal")]
+        if self.fails is not None and self.fails(command, env or {}):
+            self.seen.append(command[0])
+            if self.before is not None:
+                self.before()
+            elif self.raise_ is not None:
+                raise self.raise_
+            else:
+                return GitResult(1, b"", f"fatal: injected {command[0]} failure".encode())
+        return self.real(args, cwd=cwd, stdin=stdin, env=env)
+
+
+def staged_index(env: Mapping[str, str]) -> bool:
+    return env.get("GIT_INDEX_FILE", "").endswith("driftguard-tmp-index")
+
+
+def renamed_three(snapshot: Snapshot) -> Snapshot:
     changed = snapshot
     for vm_id in ("vm-31", "vm-32", "vm-33"):
-        changed = with_vm(
-            changed,
-            vm_id,
-            name=f"{vm_id}-renamed",
-            memory=snapshot.vms[vm_id].memory.model_copy(update={"size_mb": 8192}),
-        )
-    real_write = repo_module._write_file
-    calls = []
+        memory = snapshot.vms[vm_id].memory.model_copy(update={"size_mb": 8192})
+        changed = with_vm(changed, vm_id, name=f"{vm_id}-renamed", memory=memory)
+    return changed
 
-    def failing_write(path: Path, data: bytes) -> None:
-        calls.append(path)
-        if len(calls) == 3:
-            raise Boom("disk full")
-        real_write(path, data)
 
-    monkeypatch.setattr(repo_module, "_write_file", failing_write)
-    with pytest.raises(Boom):
-        repo.write_snapshot(changed, "rename all", now=NOW)
-    assert len(calls) == 3
-    assert repo_state(repo.path) == before
-    assert not (repo.path / ".git" / "driftguard.lock").exists()
-    assert not (repo.path / ".git" / "index.lock").exists()
-    monkeypatch.setattr(repo_module, "_write_file", real_write)
-    assert repo.write_snapshot(changed, "rename all", now=NOW) is not None
-    assert repo.load() == changed
+def test_failure_while_writing_the_worktree_leaves_everything_as_before(tmp_path: Path) -> None:
+    snapshot = example_snapshot()
+    with StateRepo.open(tmp_path / "state", create=True) as repo:
+        repo.write_snapshot(snapshot, "first", now=NOW)
+    path = tmp_path / "state"
+    (path / VC / "clusters" / "DC1" / "Prod~domain-c7.json").write_text("locally edited\n")  # must survive
+    # a real fault: a directory where the run must write a renamed file (forced past the local-edit check)
+    (path / VC / "vms/Prod/vm-32-renamed~vm-32.json").mkdir(parents=True)
+    (path / VC / "vms/Prod/vm-32-renamed~vm-32.json" / "keep").write_text("x")
+    before = repo_state(path)
+    with StateRepo.open(path) as repo, pytest.raises(StoreError, match="cannot write the work tree"):
+        repo.write_snapshot(renamed_three(snapshot), "rename all", now=NOW, force=True)
+    assert repo_state(path) == before
+    assert not (path / ".git" / "index.lock").exists()
+    assert not list(path.rglob(".driftguard-*"))
+    shutil.rmtree(path / VC / "vms/Prod/vm-32-renamed~vm-32.json")
+    git(path, "checkout", "--", ".")
+    with StateRepo.open(path) as repo:
+        assert repo.write_snapshot(renamed_three(snapshot), "rename all", now=NOW) is not None
+        assert repo.load() == renamed_three(snapshot)
+    assert git(path, "status", "--porcelain") == ""
 
 
 @pytest.mark.parametrize("failing", ["update-ref", "update-index", "ls-files"])
 def test_failure_of_a_git_step_after_the_commit_object_leaves_everything_as_before(
-    repo: StateRepo, monkeypatch: pytest.MonkeyPatch, failing: str
+    tmp_path: Path, failing: str
 ) -> None:
     snapshot = example_snapshot()
-    repo.write_snapshot(snapshot, "first", now=NOW)
-    before = repo_state(repo.path)
-    real_git = StateRepo._git
-    seen = []
-
-    def flaky_git(self: StateRepo, *args: str, **kwargs: object) -> tuple[int, str]:
-        # only the real index step (after the worktree was written) or the final ref update fails
-        if args[0] == failing and (failing == "update-ref" or "undo" in str(kwargs.get("env", ""))):
-            seen.append(args[0])
-            raise StoreError(f"injected {failing} failure")
-        return real_git(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(StateRepo, "_git", flaky_git)
-    with pytest.raises(StoreError, match="injected"):
+    path = tmp_path / "state"
+    with StateRepo.open(path, create=True) as repo:
+        repo.write_snapshot(snapshot, "first", now=NOW)
+    before = repo_state(path)
+    # only the real index step (in the temporary copy of the index) or the ref update fails
+    runner = FlakyGit(lambda args, env: args[0] == failing and (failing == "update-ref" or staged_index(env)))
+    with StateRepo.open(path, runner=runner) as repo, pytest.raises(StoreError, match="injected"):
         repo.write_snapshot(with_vm(snapshot, "vm-31", name="moved", power_state="poweredOff"), "x", now=NOW)
-    assert seen == [failing]
-    assert repo_state(repo.path) == before
+    assert runner.seen == [failing]
+    assert repo_state(path) == before
 
 
-def test_head_moved_by_someone_else_fails_the_compare_and_swap(
-    repo: StateRepo, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_interruption_after_the_files_were_swapped_rolls_back_completely(tmp_path: Path) -> None:
+    snapshot = example_snapshot()
+    path = tmp_path / "state"
+    with StateRepo.open(path, create=True) as repo:
+        repo.write_snapshot(snapshot, "first", now=NOW)
+    before = repo_state(path)
+    # Ctrl-C while git refreshes the new index: HEAD has moved and every file is already renamed into place
+    runner = FlakyGit(lambda args, env: "--refresh" in args and staged_index(env), raise_=KeyboardInterrupt())
+    with StateRepo.open(path, runner=runner) as repo, pytest.raises(KeyboardInterrupt):
+        repo.write_snapshot(renamed_three(snapshot), "x", now=NOW)
+    assert runner.seen == ["update-index"]
+    assert repo_state(path) == before
+    assert not list((path / ".git").glob("driftguard-*")) or [p.name for p in (path / ".git").glob("driftguard-*")] == [
+        "driftguard.lock"
+    ]
+
+
+def test_head_moved_by_a_plumbing_writer_fails_the_compare_and_swap(tmp_path: Path) -> None:
+    snapshot = example_snapshot()
+    path = tmp_path / "state"
+    with StateRepo.open(path, create=True) as repo:
+        repo.write_snapshot(snapshot, "first", now=NOW)
+
+    def race() -> None:
+        # another process commits without taking the index lock, just before our compare-and-swap
+        commit = git(
+            path, "-c", "user.name=t", "-c", "user.email=t@t", "commit-tree", "HEAD^{tree}", "-p", "HEAD", "-m", "race"
+        )
+        git(path, "update-ref", "HEAD", commit.strip())
+
+    runner = FlakyGit(lambda args, env: args[0] == "update-ref" and "HEAD" in args, before=race)
+    runner.fails = lambda args, env: args[0] == "update-ref" and not runner.seen
+    with StateRepo.open(path, runner=runner) as repo, pytest.raises(StoreError, match="update-ref"):
+        repo.write_snapshot(with_vm(snapshot, "vm-31", power_state="poweredOff"), "x", now=NOW)
+    assert git(path, "log", "-1", "--format=%s").strip() == "race"
+    assert git(path, "status", "--porcelain") == ""
+
+
+def test_a_commit_in_progress_is_waited_for_and_the_snapshot_lands_on_top(repo: StateRepo) -> None:
     snapshot = example_snapshot()
     repo.write_snapshot(snapshot, "first", now=NOW)
-    real_update_index = StateRepo._update_index
+    (repo.path / "baselines").mkdir()
+    (repo.path / "baselines" / "a.yaml").write_text("a: 0\n")
+    git(repo.path, "add", "baselines/a.yaml")
+    git(repo.path, "-c", "user.name=p", "-c", "user.email=p@p", "commit", "-q", "-m", "baseline")
+    (repo.path / "baselines" / "a.yaml").write_text("a: 1\n")
+    # a person's `git commit -a` holds .git/index.lock while their editor is open
+    env = {**os.environ, "GIT_EDITOR": "sleep 1; :", "GIT_AUTHOR_NAME": "p", "GIT_AUTHOR_EMAIL": "p@p"}
+    env.update(GIT_COMMITTER_NAME="p", GIT_COMMITTER_EMAIL="p@p")
+    person = subprocess.Popen(["git", "-C", str(repo.path), "commit", "-q", "-a", "-e", "-m", "person"], env=env)
+    try:
+        while not (repo.path / ".git" / "index.lock").exists():
+            assert person.poll() is None, "the person's commit ended before it was seen"
+        commit = repo.write_snapshot(with_vm(snapshot, "vm-31", power_state="poweredOff"), "x", now=NOW)
+    finally:
+        assert person.wait() == 0
+    assert commit is not None
+    assert git(repo.path, "log", "--format=%s", "-2").split() == ["x", "person"]
+    assert git(repo.path, "show", "HEAD:baselines/a.yaml") == "a: 1\n"
+    assert git(repo.path, "status", "--porcelain") == ""
 
-    def racing_update_index(self: StateRepo, *args: object) -> None:
-        real_update_index(self, *args)  # type: ignore[arg-type]
-        # another process commits meanwhile (plumbing: the index is locked by the write in progress)
-        race = git(
-            self.path,
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "commit-tree",
-            "HEAD^{tree}",
-            "-p",
-            "HEAD",
-            "-m",
-            "race",
-        )
-        git(self.path, "update-ref", "HEAD", race.strip())
 
-    monkeypatch.setattr(StateRepo, "_update_index", racing_update_index)
-    with pytest.raises(StoreError, match="update-ref"):
-        repo.write_snapshot(with_vm(snapshot, "vm-31", power_state="poweredOff"), "x", now=NOW)
-    assert git(repo.path, "log", "-1", "--format=%s").strip() == "race"
+def test_local_edits_to_files_the_run_replaces_are_refused_unless_forced(repo: StateRepo) -> None:
+    snapshot = example_snapshot()
+    repo.write_snapshot(snapshot, "first", now=NOW)
+    web01 = f"{VC}/vms/Prod/web01~vm-31.json"
+    (repo.path / web01).write_text("my local edit\n")
+    before = repo_state(repo.path)
+    changed = with_vm(snapshot, "vm-31", power_state="poweredOff")
+    with pytest.raises(LocalEditsError) as refused:
+        repo.write_snapshot(changed, "x", now=NOW)
+    assert str(refused.value) == (
+        f"state repo {repo.path} has uncommitted local edits to 1 file(s) this run would replace: {web01} "
+        "(commit or stash them, or force the write to overwrite them)"
+    )
+    assert repo_state(repo.path) == before
+    git(repo.path, "checkout", "--", web01)
+    # a staged edit would be dropped from the index when the run resets the vCenter's entries
+    db01 = f"{VC}/vms/Prod/db01~vm-33.json"
+    (repo.path / db01).write_text("staged edit\n")
+    git(repo.path, "add", db01)
+    git(repo.path, "checkout", "HEAD", "--", db01)
+    (repo.path / db01).write_text("staged edit\n")
+    git(repo.path, "add", db01)
+    with pytest.raises(LocalEditsError, match="db01~vm-33"):
+        repo.write_snapshot(changed, "x", now=NOW)
+    git(repo.path, "reset", "-q", "--", db01)
+    git(repo.path, "checkout", "--", db01)
+    # an edit to a file the run does not replace is the user's business, and stays
+    cluster = repo.path / VC / "clusters" / "DC1" / "Prod~domain-c7.json"
+    cluster.write_text("my cluster notes\n")
+    assert repo.write_snapshot(changed, "x", now=NOW) is not None
+    assert cluster.read_text() == "my cluster notes\n"
+    git(repo.path, "checkout", "--", str(cluster.relative_to(repo.path)))
+    # forced: the edit is overwritten
+    (repo.path / web01).write_text("my local edit\n")
+    assert repo.write_snapshot(with_vm(changed, "vm-31", power_state="poweredOn"), "y", now=NOW, force=True)
+    assert git(repo.path, "status", "--porcelain") == ""
+
+
+def test_an_untracked_file_in_the_way_is_a_local_edit(repo: StateRepo) -> None:
+    snapshot = example_snapshot()
+    repo.write_snapshot(snapshot, "first", now=NOW)
+    renamed = with_vm(snapshot, "vm-31", name="web99")
+    (repo.path / VC / "vms/Prod/web99~vm-31.json").write_text("mine\n")
+    with pytest.raises(LocalEditsError, match="web99~vm-31"):
+        repo.write_snapshot(renamed, "x", now=NOW)
+    assert (repo.path / VC / "vms/Prod/web99~vm-31.json").read_text() == "mine\n"
 
 
 # -- locking ---------------------------------------------------------------------------------------------------
@@ -413,21 +520,48 @@ def test_a_second_writer_is_locked_out(repo: StateRepo) -> None:
         with repo.lock():
             with pytest.raises(RepoLockedError) as locked:
                 other.write_snapshot(snapshot, "second writer")
-            lock_file = repo.path / ".git" / "driftguard.lock"
             assert str(locked.value) == (
-                f"state repo {repo.path} is locked by pid {os.getpid()} (remove {lock_file} if no driftguard runs)"
+                f"state repo {repo.path} is locked by pid {os.getpid()} "
+                "(another driftguard is writing; run again when it has finished)"
             )
             assert repo.write_snapshot(snapshot, "holder may write", now=NOW) is not None  # re-entrant
         assert other.write_snapshot(later(snapshot, "2026-01-05T00:00:00+00:00"), "now free", now=NOW) is None
     finally:
         other.close()
-    assert not (repo.path / ".git" / "driftguard.lock").exists()
 
 
-def test_a_stale_lock_names_its_pid(repo: StateRepo) -> None:
+def test_a_lock_file_left_by_a_dead_holder_does_not_block(repo: StateRepo) -> None:
     (repo.path / ".git" / "driftguard.lock").write_text("424242\nsomehost\n")
-    with pytest.raises(RepoLockedError, match="locked by pid 424242"):
-        repo.write_snapshot(example_snapshot(), "x")
+    assert repo.write_snapshot(example_snapshot(), "x", now=NOW) is not None
+
+
+def test_a_lock_held_by_a_live_process_names_its_pid(repo: StateRepo) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(repo.path / ".git" / "driftguard.lock")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with pytest.raises(RepoLockedError, match=f"locked by pid {holder.pid} "):
+            repo.write_snapshot(example_snapshot(), "x")
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
+    assert repo.write_snapshot(example_snapshot(), "x", now=NOW) is not None  # the OS dropped the dead holder's lock
+
+
+HOLD_LOCK = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.ftruncate(fd, 0)
+os.write(fd, f"{os.getpid()}\\n".encode())
+print("locked", flush=True)
+sys.stdin.read() if False else time.sleep(600)
+"""
 
 
 # -- reading ---------------------------------------------------------------------------------------------------
@@ -522,18 +656,13 @@ def test_write_files_refuses_paths_outside_its_directory(repo: StateRepo) -> Non
         repo.write_files("evidence", {"baselines/x.yaml": b"a: 1\n"}, "x", now=NOW)
 
 
-def test_write_files_failure_leaves_everything_as_before(repo: StateRepo, monkeypatch: pytest.MonkeyPatch) -> None:
-    repo.write_snapshot(example_snapshot(), "first", now=NOW)
-    repo.write_files("evidence", {"evidence/vc/a.json": b"1\n"}, "one", now=NOW)
-    before = repo_state(repo.path)
-    real_git = StateRepo._git
-
-    def failing_ref(self: StateRepo, *args: str, **kwargs: object) -> tuple[int, str]:
-        if args[0] == "update-ref":
-            raise StoreError("injected update-ref failure")
-        return real_git(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(StateRepo, "_git", failing_ref)
-    with pytest.raises(StoreError, match="injected"):
+def test_write_files_failure_leaves_everything_as_before(tmp_path: Path) -> None:
+    path = tmp_path / "state"
+    with StateRepo.open(path, create=True) as repo:
+        repo.write_snapshot(example_snapshot(), "first", now=NOW)
+        repo.write_files("evidence", {"evidence/vc/a.json": b"1\n"}, "one", now=NOW)
+    before = repo_state(path)
+    runner = FlakyGit(lambda args, env: args[0] == "update-ref")
+    with StateRepo.open(path, runner=runner) as repo, pytest.raises(StoreError, match="injected"):
         repo.write_files("evidence", {"evidence/vc/a.json": b"2\n", "evidence/vc/new.json": b"3\n"}, "x", now=NOW)
-    assert repo_state(repo.path) == before
+    assert repo_state(path) == before

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from driftguard import baseline, policy
+from driftguard import baseline, policy, store
 from driftguard.api._common import Connection, OperationalError, UsageError
 from driftguard.baseline import config as loader
 from driftguard.baseline import yamlio
@@ -30,7 +30,7 @@ from driftguard.baseline.loader import name_of, shipped_sources
 from driftguard.models.config import DriftguardConfig, Exemption, HostFilesConfig, VCenterConfig, ZoneConfig
 from driftguard.models.plan import BaselineIssue
 
-CONFIG_FILE = loader.CONFIG_FILE  # TODO(lead): store.layout.CONFIG_FILE
+CONFIG_FILE = store.CONFIG_FILE
 ENV_PREFIX = "DRIFTGUARD_"
 DEPRECATED = "driftguard: warning: {file} is deprecated; run `driftguard config migrate`"
 SHADOWED = "driftguard: warning: {file} is ignored: driftguard.yaml sets {section} (delete {file})"
@@ -78,9 +78,9 @@ def _source(path: Path, name: str) -> loader.Source | None:
 def _sources(repo_path: Path | None, config_path: Path | None) -> loader.Sources:
     root = repo_path if repo_path is not None else Path.cwd()
     found: dict[str, loader.Source | None] = {
-        "zones": _source(root / loader.ZONES_FILE, str(root / loader.ZONES_FILE)),
-        "ignore": _source(root / loader.IGNORE_FILE, str(root / loader.IGNORE_FILE)),
-        "ssh": _source(root / loader.SSH_CONFIG_FILE, str(root / loader.SSH_CONFIG_FILE)),
+        "zones": _source(root / store.ZONES_FILE, str(root / store.ZONES_FILE)),
+        "ignore": _source(root / store.IGNORE_FILE, str(root / store.IGNORE_FILE)),
+        "ssh": _source(root / store.LEGACY_SETTINGS_FILE, str(root / store.LEGACY_SETTINGS_FILE)),
     }
     config = root / CONFIG_FILE
     if config_path is not None and config_path.suffix == ".toml":

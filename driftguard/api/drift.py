@@ -19,11 +19,7 @@ from driftguard.diff.align import align_host_evidence
 from driftguard.models import DiffReport, DriftItem, Endpoint, History, Snapshot
 from driftguard.models.history import merge
 from driftguard.normalize.events import normalize_history
-from driftguard.store import StateRepo, vcenter_dir
-
-HISTORY_FILE = "history.json"
-"""Per-commit file (beside ``manifest.json``) holding the events and tasks that explain that commit's drift, so
-attribution of stored snapshots works offline and outlives vCenter's event retention."""
+from driftguard.store import HISTORY_FILE, StateRepo, vcenter_dir
 
 Window = tuple[datetime, datetime]
 HistorySource = Callable[[Window], History]

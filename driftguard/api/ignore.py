@@ -10,7 +10,6 @@ from driftguard.api._common import UsageError
 from driftguard.api.config import ignore_rules
 from driftguard.diff import IgnorePatternError, check_pattern
 
-IGNORE_FILE = ".driftguardignore"  # TODO(lead): store.layout.IGNORE_FILE
 """Deprecated: extra ignore patterns, one per line, at the state repo's root (use ``ignore`` in driftguard.yaml)."""
 
 

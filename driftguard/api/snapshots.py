@@ -21,7 +21,6 @@ from driftguard.api._common import (
 )
 from driftguard.api.baselines import NO_BASELINES, in_force_at
 from driftguard.api.drift import (
-    HISTORY_FILE,
     Drift,
     DriftOptions,
     Live,
@@ -37,7 +36,7 @@ from driftguard.models import DiffReport, Endpoint, Snapshot
 from driftguard.models.canonical import canonical_bytes
 from driftguard.models.history import relevant
 from driftguard.report.commit import commit_message
-from driftguard.store import StateRepo
+from driftguard.store import HISTORY_FILE, StateRepo
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,7 @@ def _commit(
         kept = relevant(drift.history, report.items, policy.history_event_types(policy.all_rules()))
         extra[HISTORY_FILE] = canonical_bytes(kept)
     summary = report.summary.model_dump() if report else None
-    commit = repo.write_snapshot(current, message, summary=summary, extra_files=extra)  # FORCE
+    commit = repo.write_snapshot(current, message, summary=summary, extra_files=extra, force=force)
     if report is not None and commit is not None:
         report = report.model_copy(update={"to": Endpoint(ref=commit, collected_at=current.manifest.finished_at)})
     return SnapshotResult(snapshot=current, report=report, commit=commit, message=message)

@@ -24,10 +24,12 @@ from driftguard.models.config import DriftguardConfig, HostFilesConfig, IgnoreRu
 from driftguard.models.patterns import ignore_pattern_problem
 from driftguard.models.plan import BaselineIssue
 
-CONFIG_FILE = "driftguard.yaml"  # TODO(lead): store.layout.CONFIG_FILE
-ZONES_FILE = "zones.yaml"  # TODO(lead): store.layout.ZONES_FILE
-IGNORE_FILE = ".driftguardignore"  # TODO(lead): store.layout.IGNORE_FILE
-SSH_CONFIG_FILE = "driftguard.toml"  # TODO(lead): store.layout.SSH_CONFIG_FILE
+# The files by the names people know them by, for messages and for telling the legacy formats apart; where they
+# live in a state repo is store.layout's (the api reads them there and passes the text in).
+CONFIG_FILE = "driftguard.yaml"
+ZONES_FILE = "zones.yaml"
+IGNORE_FILE = ".driftguardignore"
+SSH_CONFIG_FILE = "driftguard.toml"
 LEGACY_SECTIONS = {ZONES_FILE: "zones", IGNORE_FILE: "ignore", SSH_CONFIG_FILE: "host_files"}
 """Each deprecated file and the section of driftguard.yaml that replaces it."""
 NO_REASON = "no reason was written in {file}: say why this is ignored"

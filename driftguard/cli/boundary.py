@@ -2,7 +2,8 @@
 
 Commands return their exit code and raise what goes wrong; nothing below catches to print. Here:
 ``DriftguardError`` → its code (2 usage/input, 3 operational) with one line ``driftguard: error: ...``;
-Click's usage errors → 2 with one line ``driftguard: error: ... (see 'driftguard CMD --help')``; Ctrl-C → 130 and SIGTERM → 143, one line each;
+Click's usage errors → 2 with one line ``driftguard: error: ... (see 'driftguard CMD --help')``;
+Ctrl-C → 130 and SIGTERM → 143, one line each;
 anything else → 4, one line and a report file (:mod:`driftguard.cli.crash`).
 
 The root group's ``main`` goes through :func:`run` too, so Click's test runner sees exactly what a terminal does.
@@ -10,6 +11,7 @@ The root group's ``main`` goes through :func:`run` too, so Click's test runner s
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -27,6 +29,7 @@ from driftguard.cli.exits import EXIT_OK
 def run(command: click.Command, args: Sequence[str] | None, prog_name: str | None, **extra: Any) -> int:
     """Parse ``args`` (default: ``sys.argv[1:]``), run the command and map whatever it raises to an exit code."""
     argv = list(sys.argv[1:] if args is None else args)
+    _log_lines()
     try:
         with command.make_context(prog_name or "driftguard", argv, **extra) as ctx:
             result = command.invoke(ctx)
@@ -43,6 +46,22 @@ def run(command: click.Command, args: Sequence[str] | None, prog_name: str | Non
     except BaseException as exc:  # signals, bugs and OS errors: each its code
         return crash.fatal(exc, argv)
     return result if isinstance(result, int) else EXIT_OK
+
+
+class _Say(logging.Handler):
+    """A stage's log record as one ``driftguard: <level>: ...`` line on the current stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        crash.say(f"{record.levelname.lower()}: {record.getMessage()}")
+
+
+def _log_lines() -> None:
+    """The stages' warnings (e.g. the store's repair notice after a killed run) as ``driftguard: warning: ...``."""
+    logger = logging.getLogger("driftguard")
+    if not any(isinstance(h, _Say) for h in logger.handlers):
+        logger.addHandler(_Say(logging.WARNING))
+        logger.setLevel(logging.WARNING)
+        logger.propagate = False
 
 
 def _usage_line(exc: click.ClickException) -> str:

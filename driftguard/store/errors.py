@@ -13,3 +13,15 @@ class RepoLockedError(StoreError):
 
 class UnknownRevisionError(StoreError):
     """A revision (sha, branch, tag, ``HEAD~3`` ...) that the state repo does not have."""
+
+
+class CorruptRepoError(StoreError):
+    """Git reports a damaged object database (confirmed by ``git fsck``): ``state repo <path> is corrupt (...)``."""
+
+
+class DiskFullError(StoreError):
+    """The file system of the state repo is full: ``no space left on <path> ...``; nothing was written half-way."""
+
+
+class LocalEditsError(StoreError):
+    """Uncommitted local edits to files a write would replace; refused unless the write is forced."""

@@ -11,10 +11,10 @@ from pathlib import PurePosixPath
 
 from driftguard.models import HostEvidence
 from driftguard.models.canonical import canonical_dumps
-from driftguard.store.layout import sanitize_component
+from driftguard.store.layout import EVIDENCE_DIR, sanitize_component
 from driftguard.store.repo import StateRepo
 
-EVIDENCE_DIR = "evidence"
+__all__ = ["EVIDENCE_DIR", "evidence_path", "write_evidence"]
 
 
 def evidence_path(vcenter: str, host: str) -> str:

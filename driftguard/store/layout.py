@@ -48,9 +48,34 @@ KIND_DIRS: dict[Kind, str] = {
 }
 DIR_KINDS: dict[str, Kind] = {directory: kind for kind, directory in KIND_DIRS.items()}
 
-TOP_LEVEL_RESERVED = ("baselines", "evidence", "known_hosts", "driftguard.toml")
+CONFIG_FILE = "driftguard.yaml"
+"""The single configuration file at the state-repo root (vCenters, ignore rules, zones, rule settings ...)."""
+ZONES_FILE = "zones.yaml"
+"""Security zones (older layout; folded into ``driftguard.yaml``)."""
+IGNORE_FILE = ".driftguardignore"
+"""The user's ignore patterns (older layout; folded into ``driftguard.yaml``)."""
+LEGACY_SETTINGS_FILE = "driftguard.toml"
+"""TOML settings, e.g. the ``[ssh]`` table for host files (older layout; folded into ``driftguard.yaml``)."""
+KNOWN_HOSTS_FILE = "known_hosts"
+"""SSH host keys of the ESXi hosts whose files are collected."""
+BASELINES_DIR = "baselines"
+"""Approved configuration, ``baselines/*.yaml``."""
+EVIDENCE_DIR = "evidence"
+"""Imported host evidence, ``evidence/<vcenter>/<host>.json``."""
+HISTORY_FILE = "history.json"
+"""The events and tasks that explain a snapshot commit's drift, stored beside its manifest (``<vcenter>/``)."""
+
+TOP_LEVEL_RESERVED = (
+    BASELINES_DIR,
+    EVIDENCE_DIR,
+    KNOWN_HOSTS_FILE,
+    LEGACY_SETTINGS_FILE,
+    CONFIG_FILE,
+    ZONES_FILE,
+    IGNORE_FILE,
+)
 """Top-level names that are not vCenters; a vCenter with such a name gets an encoded directory name.
-``evidence/`` holds imported host evidence, ``known_hosts`` the SSH host keys, ``driftguard.toml`` the settings."""
+Derived from the constants above, so a new top-level file cannot be forgotten here."""
 GROUP_RESERVED = (STANDALONE, NO_DATACENTER)
 
 MAX_COMPONENT_BYTES = 100

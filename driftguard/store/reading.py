@@ -1,0 +1,256 @@
+"""Reading the state repo: snapshots at any revision, their history, verification times, plain files.
+
+Everything is read from git objects, never from the work tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from driftguard.models import (
+    SCHEMA_VERSION,
+    VM,
+    Cluster,
+    Datastore,
+    DvSwitch,
+    Host,
+    Kind,
+    Manifest,
+    Snapshot,
+)
+from driftguard.store.errors import CorruptRepoError, StoreError, UnknownRevisionError
+from driftguard.store.layout import MANIFEST, parse_object_path, vcenter_dir
+from driftguard.store.notes import read_note
+from driftguard.store.plumbing import Plumbing
+from driftguard.store.trailers import TRAILER_PREFIX, SnapshotRef, parse_time, snapshot_ref
+
+_M = TypeVar("_M", bound=BaseModel)
+
+_MODELS: dict[Kind, type[Cluster | Host | VM | DvSwitch | Datastore]] = {
+    "cluster": Cluster,
+    "host": Host,
+    "vm": VM,
+    "dvswitch": DvSwitch,
+    "datastore": Datastore,
+}
+
+
+class SnapshotReader:
+    """The read API of :class:`~driftguard.store.StateRepo` (see the package docstring)."""
+
+    def __init__(self, git: Plumbing, path: Path) -> None:
+        self.git = git
+        self.path = path
+
+    # -- basics --------------------------------------------------------------------------------------------
+
+    def head(self) -> str | None:
+        """The sha of HEAD, or None in a repo without commits."""
+        status, out = self.git.run("rev-parse", "-q", "--verify", "HEAD^{commit}", check=False)
+        if status == 0:
+            return out.strip()
+        status, ref = self.git.run("symbolic-ref", "-q", "HEAD", check=False)
+        # `rev-parse --verify <ref>` only reads the ref: it fails for an unborn branch, not for a dangling one
+        if status == 0 and self.git.run("rev-parse", "-q", "--verify", ref.strip(), check=False)[0] != 0:
+            return None  # the branch HEAD names has no commit yet
+        raise self.git.fsck_error() or CorruptRepoError(
+            f"state repo {self.path} is corrupt: HEAD does not point to a commit"
+        )
+
+    def resolve(self, rev: str) -> str:
+        """The commit sha that ``rev`` names; :class:`UnknownRevisionError` when there is none."""
+        if not rev or rev.startswith("-"):
+            raise UnknownRevisionError(f"unknown revision {rev!r} in state repo {self.path}")
+        status, out = self.git.run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False)
+        if status != 0:
+            raise UnknownRevisionError(f"unknown revision {rev!r} in state repo {self.path}")
+        return out.strip()
+
+    # -- verification times --------------------------------------------------------------------------------
+
+    def last_verified(self, commit: str, vcenter: str) -> datetime | None:
+        """When ``vcenter``'s state as stored at ``commit`` was last seen unchanged by a collection.
+
+        This is the ``started_at`` of the latest collection that found that state (a verification note, else the
+        collection that committed it): everything changed before it would have been seen, so the next
+        attribution window can start there. None when ``commit`` holds no snapshot of ``vcenter``.
+        """
+        sha = self.resolve(commit)
+        directory = vcenter_dir(vcenter)
+        if self.git.file_blob(sha, f"{directory}/{MANIFEST}") is None:
+            return None
+        state = self.git.state_commit(sha, directory) or sha
+        stored = self._manifest_at(state, directory)
+        times = [parse_time(stored.started_at) if stored else None]
+        entry = read_note(self.git, state).get(vcenter)
+        if isinstance(entry, dict):
+            times.append(parse_time(entry.get("started_at")))
+        known = [time for time in times if time is not None]
+        return max(known) if known else None
+
+    # -- reading -------------------------------------------------------------------------------------------
+
+    def _manifest_at(self, sha: str, directory: str) -> Manifest | None:
+        sha_of_manifest = self.git.file_blob(sha, f"{directory}/{MANIFEST}")
+        if sha_of_manifest is None:
+            return None
+        return _validate(Manifest, self.git.read_blob(sha_of_manifest), f"{directory}/{MANIFEST}", self.path)
+
+    def vcenters(self, rev: str = "HEAD") -> list[str]:
+        """Names of the vCenters that have a snapshot at ``rev`` (empty for a repo without commits)."""
+        if rev == "HEAD" and self.head() is None:
+            return []
+        sha = self.resolve(rev)
+        tops = [path for kind, _, path in self.git.ls_tree(sha, recursive=False) if kind == "tree"]
+        if not tops:
+            return []
+        manifests = [(blob, path) for kind, blob, path in self.git.ls_tree(sha, *(f"{t}/{MANIFEST}" for t in tops))]
+        contents = self.git.read_blobs(blob for blob, _ in manifests)
+        names = [_validate(Manifest, contents[blob], path, self.path).vcenter.name for blob, path in manifests]
+        return sorted(names)
+
+    def _pick_vcenter(self, rev: str, vcenter: str | None) -> str:
+        if vcenter is not None:
+            return vcenter
+        names = self.vcenters(rev)
+        if len(names) == 1:
+            return names[0]
+        if not names:
+            raise StoreError(f"revision {rev!r} of state repo {self.path} holds no snapshot")
+        raise StoreError(
+            f"revision {rev!r} of state repo {self.path} holds several vCenters ({', '.join(names)}); name one"
+        )
+
+    def load(self, rev: str = "HEAD", vcenter: str | None = None) -> Snapshot:
+        """The snapshot of ``vcenter`` (default: the only one) stored at ``rev``, read from git objects."""
+        sha = self.resolve(rev)
+        vcenter = self._pick_vcenter(sha, vcenter)
+        directory = vcenter_dir(vcenter)
+        blobs = self.git.blobs(sha, directory)
+        manifest_file = f"{directory}/{MANIFEST}"
+        if manifest_file not in blobs:
+            raise StoreError(f"revision {rev!r} of state repo {self.path} has no snapshot of {vcenter}")
+        objects = object_files(blobs, directory)
+        contents = self.git.read_blobs([blobs[manifest_file], *objects.values()])
+        manifest = _validate(Manifest, contents[blobs[manifest_file]], manifest_file, self.path)
+        if manifest.schema_version != SCHEMA_VERSION:
+            raise StoreError(
+                f"snapshot of {vcenter} at {rev!r} has schema {manifest.schema_version}; "
+                f"this driftguard reads schema {SCHEMA_VERSION}"
+            )
+        collections: dict[Kind, dict[str, Any]] = {kind: {} for kind in _MODELS}
+        for path, blob in objects.items():
+            key = parse_object_path(path)
+            if key is None:
+                raise StoreError(f"unexpected file {path} in state repo {self.path} at {rev!r}")
+            obj = _validate(_MODELS[key.kind], contents[blob], path, self.path)
+            if obj.id != key.id or obj.id in collections[key.kind]:
+                raise StoreError(f"file {path} in state repo {self.path} does not match its object id {obj.id!r}")
+            collections[key.kind][obj.id] = obj
+        return Snapshot(
+            schema_version=manifest.schema_version,
+            manifest=manifest,
+            clusters=collections["cluster"],
+            hosts=collections["host"],
+            vms=collections["vm"],
+            dvswitches=collections["dvswitch"],
+            datastores=collections["datastore"],
+        )
+
+    def object_hashes(self, rev: str, vcenter: str) -> dict[tuple[Kind, str], str]:
+        """(kind, id) → git blob id of each object at ``rev``, from tree entries only (no blob is read).
+
+        Equal ids mean equal canonical bytes; compare with :func:`blob_id` of ``canonical_bytes(obj)``.
+        """
+        sha = self.resolve(rev)
+        hashes: dict[tuple[Kind, str], str] = {}
+        for path, blob in self.git.blobs(sha, vcenter_dir(vcenter)).items():
+            key = parse_object_path(path)
+            if key is not None:
+                hashes[(key.kind, key.id)] = blob
+        return hashes
+
+    def history(self, vcenter: str | None, limit: int | None = None, rev: str = "HEAD") -> list[SnapshotRef]:
+        """Commits that touched ``vcenter``'s snapshot, newest first; with None, every driftguard snapshot commit."""
+        if rev == "HEAD" and self.head() is None:
+            return []
+        sha = self.resolve(rev)
+        args = ["log", "-z", "--format=%H%x1f%ct%x1f%B"]
+        if limit is not None and vcenter is not None:
+            args.append(f"-n{int(limit)}")
+        if vcenter is None:
+            args += ["--grep", f"^{TRAILER_PREFIX}Vcenter: ", sha]
+        else:
+            args += [sha, "--", vcenter_dir(vcenter)]
+        refs: list[SnapshotRef] = []
+        for record in self.git.run(*args)[1].split("\0"):
+            if not record.strip():
+                continue
+            commit_sha, committed, body = record.lstrip("\n").split("\x1f", 2)
+            ref = snapshot_ref(commit_sha, int(committed), body, vcenter)
+            if ref is None:
+                continue
+            refs.append(ref)
+            if limit is not None and len(refs) >= limit:
+                break
+        return refs
+
+    def latest_commit(self, vcenter: str, rev: str = "HEAD") -> str | None:
+        """The last commit at or before ``rev`` that changed ``vcenter``'s snapshot (None when it has none)."""
+        if rev == "HEAD" and self.head() is None:
+            return None
+        sha = self.resolve(rev)
+        if self.git.file_blob(sha, f"{vcenter_dir(vcenter)}/{MANIFEST}") is None:
+            return None
+        return self.git.state_commit(sha, vcenter_dir(vcenter))
+
+    def previous_commit(self, commit: str, vcenter: str) -> str | None:
+        """The snapshot commit of ``vcenter`` before the one ``commit`` holds (None for its first snapshot)."""
+        state = self.latest_commit(vcenter, commit)
+        if state is None:
+            return None
+        status, parent = self.git.run("rev-parse", "-q", "--verify", f"{state}^1", check=False)
+        if status != 0:
+            return None
+        return self.latest_commit(vcenter, parent.strip())
+
+    def commits_between(self, old: str, new: str, vcenter: str) -> list[str]:
+        """Commits in ``(old, new]`` that changed ``vcenter``'s snapshot, oldest first."""
+        out = self.git.run(
+            "log", "--reverse", "--format=%H", f"{self.resolve(old)}..{self.resolve(new)}", "--", vcenter_dir(vcenter)
+        )[1]
+        return out.split()
+
+    def read_file(self, rev: str, path: str) -> bytes | None:
+        """The bytes of the file at repo ``path`` in ``rev`` (None when there is no such file)."""
+        blob = self.git.file_blob(self.resolve(rev), path)
+        return None if blob is None else self.git.read_blob(blob)
+
+    def read_dir(self, rev: str, directory: str) -> dict[str, bytes]:
+        """Repo path → bytes of every file under ``directory`` in ``rev`` (baselines/); empty when there is none."""
+        blobs = self.git.blobs(self.resolve(rev), directory)
+        contents = self.git.read_blobs(blobs.values())
+        return {path: contents[blob] for path, blob in sorted(blobs.items())}
+
+    def last_change(self, rev: str, path: str) -> str | None:
+        """The last commit at or before ``rev`` that changed ``path`` (the commit that approved a baseline)."""
+        return self.git.state_commit(self.resolve(rev), path)
+
+
+def _validate(model: type[_M], data: bytes, path: str, repo: Path) -> _M:
+    try:
+        return model.model_validate_json(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise StoreError(f"file {path} in state repo {repo} is invalid: {where}: {first['msg']}") from exc
+
+
+def object_files(files: Mapping[str, str], directory: str) -> dict[str, str]:
+    """The files of a vCenter subtree that are not the manifest or an extra file (those sit at its top)."""
+    return {path: sha for path, sha in files.items() if PurePosixPath(path).parent != PurePosixPath(directory)}
