@@ -106,6 +106,13 @@ def subset_for(
                     whole.add(group["moref"])
                     add_with_parents(_ref(group["props"].get("parent")))
 
+    return _trimmed(objects, whole, context)
+
+
+def _trimmed(
+    objects: Mapping[str, list[dict[str, Any]]], whole: set[str], context: set[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """The objects in ``whole`` as they are, those in ``context`` cut down to the properties normalisers read."""
     result: dict[str, list[dict[str, Any]]] = {}
     for kind, items in objects.items():
         kept = []

@@ -51,7 +51,7 @@ def diff_snapshots(old: Snapshot, new: Snapshot, *, ignore: Sequence[str] = ()) 
     return kept
 
 
-def _item(vcenter: str, kind: Kind, obj: SnapshotObject, change: Change, path: str, old: Any, new: Any) -> DriftItem:
+def _item(vcenter: str, kind: Kind, obj: SnapshotObject, change: Change, path: str, *, old: Any, new: Any) -> DriftItem:
     category, severity = categorize(kind, path, change)
     return DriftItem(
         vcenter=vcenter,
@@ -71,19 +71,19 @@ def _object_drift(
     vcenter: str, kind: Kind, old: SnapshotObject | None, new: SnapshotObject | None
 ) -> Iterator[DriftItem]:
     if old is None and new is not None:
-        yield _item(vcenter, kind, new, "added", "", None, new.model_dump(mode="json"))
+        yield _item(vcenter, kind, new, "added", "", old=None, new=new.model_dump(mode="json"))
         return
     if new is None and old is not None:
-        yield _item(vcenter, kind, old, "removed", "", old.model_dump(mode="json"), None)
+        yield _item(vcenter, kind, old, "removed", "", old=old.model_dump(mode="json"), new=None)
         return
     if old is None or new is None or same_content(old, new):
         return
     unknowns = [*old.unknowns, *new.unknowns]
     if old.name != new.name and not under_any("name", unknowns):
-        yield _item(vcenter, kind, new, "renamed", "name", old.name, new.name)
+        yield _item(vcenter, kind, new, "renamed", "name", old=old.name, new=new.name)
     for change, path, before, after in _changes(old, new):
         if not under_any(path, unknowns):
-            yield _item(vcenter, kind, new, change, path, before, after)
+            yield _item(vcenter, kind, new, change, path, old=before, new=after)
 
 
 def same_content(old: BaseModel, new: BaseModel) -> bool:

@@ -37,6 +37,7 @@ TO = Endpoint(ref="89abcdef0123456789abcdef0123456789abcdef", collected_at="2026
 
 
 def drift_items(
+    *,
     name: str = "web01",
     key: str = "das.isolationaddress0",
     value: str = "10.0.0.2",
