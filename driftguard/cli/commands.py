@@ -35,6 +35,7 @@ from driftguard.cli.options import (
 from driftguard.cli.render import Format, render, stderr_console
 from driftguard.models import DiffReport
 from driftguard.report import diff_json, diff_markdown, diff_text, log_json, log_markdown, log_text
+from driftguard.report.escape import visible
 
 FORMAT = format_option()
 FORCE = typer.Option(
@@ -106,7 +107,7 @@ def snapshot(
     if result.commit is None:
         err.print("no change since the last snapshot: nothing committed (verification time recorded)", markup=False)
     else:
-        err.print(f"committed {result.commit[:10]}: {result.message}", markup=False)
+        err.print(f"committed {result.commit[:10]}: {visible(result.message)}", markup=False)
     if result.report is not None and result.report.items:
         _render_diff(result.report, fmt)
     return EXIT_OK

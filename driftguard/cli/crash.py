@@ -77,12 +77,23 @@ class _State:
 _state = _State()
 
 
+def _visible(text: str) -> str:
+    """``text`` with control and invisible characters shown as escapes (report.escape.visible), loaded only when a
+    line is printed: this module must stay importable before anything else of driftguard."""
+    try:
+        from driftguard.report.escape import visible  # late on purpose: see above
+    except Exception:  # mid-shutdown or a broken install: print what we have, escaped by Python
+        return text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
+    return visible(text)
+
+
 def say(message: str, *, one_line: bool = True) -> None:
     """A line on stderr, prefixed ``driftguard:``; never raises (stderr may be a closed pipe).
 
     ``one_line=False`` keeps the message's own line breaks (an error that lists every problem of a file at once).
     """
     line = (" ".join(message.split("\n")) if one_line else message).rstrip()
+    line = "\n".join(_visible(part) for part in line.split("\n"))  # names in messages are data, never escapes
     try:
         sys.stderr.write(f"driftguard: {line}\n")
         sys.stderr.flush()

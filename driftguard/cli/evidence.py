@@ -11,6 +11,7 @@ from driftguard.cli.exits import EXIT_DRIFT, EXIT_OK
 from driftguard.cli.options import CONFIG, REPO, format_option
 from driftguard.cli.render import Format, render, stderr_console, stdout_console
 from driftguard.report import evidence_json, evidence_markdown, evidence_text
+from driftguard.report.escape import visible
 
 HOST_FILES = typer.Option(
     None, "--host-files", help="Also read the HA agent files from each host: 'ssh' (see docs/host-files.md)."
@@ -50,7 +51,10 @@ def report_unreadable(result: api.SnapshotResult) -> None:
     for host in sorted(result.snapshot.hosts.values(), key=lambda h: (h.name, h.id)):
         reason = host.unknowns.get("ha_agent")
         if reason and reason != api.NOT_COLLECTED:
-            err.print(f"driftguard: warning: HA agent files of {host.name} ({host.id}) unknown: {reason}", markup=False)
+            err.print(
+                visible(f"driftguard: warning: HA agent files of {host.name} ({host.id}) unknown: {reason}"),
+                markup=False,
+            )
 
 
 TRUST_HOSTS = typer.Argument(..., help="Host names as vCenter knows them (mapped through [ssh.hosts]).")
@@ -77,7 +81,7 @@ def trust(
     known, results = api.trust_hosts(hosts, repo, config=config, replace=replace, timeout=timeout)
     out = stdout_console()
     for r in results:
-        out.print(f"{r.host} ({r.endpoint}) {r.key_type} {r.fingerprint}: {r.status}", markup=False)
+        out.print(visible(f"{r.host} ({r.endpoint}) {r.key_type} {r.fingerprint}: {r.status}"), markup=False)
     stderr_console().print(f"known_hosts file: {known}", markup=False)
     return EXIT_OK
 
@@ -99,7 +103,7 @@ def import_bundle(
     if result.commit is None:
         err.print("evidence unchanged: nothing committed", markup=False)
     else:
-        err.print(f"committed {result.commit[:10]}: {result.message}", markup=False)
+        err.print(f"committed {result.commit[:10]}: {visible(result.message)}", markup=False)
     render(
         fmt,
         text=lambda out: evidence_text(result.evidence, result.paths, result.commit, out),
