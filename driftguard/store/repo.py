@@ -73,6 +73,9 @@ from driftguard.store.layout import (
 )
 
 NOTES_REF = "refs/notes/driftguard-verified"
+SECRET_ENV = ("PASSWORD", "PASSWD", "SECRET", "TOKEN")
+"""Environment variables whose name holds one of these (DRIFTGUARD_PASSWORD, DRIFTGUARD_SSH_PASSWORD, a vCenter's
+``password_env`` ...) reach no git process, so no hook of the state repo receives a secret (issue 8, point 13)."""
 LOCK_FILE = "driftguard.lock"
 MANIFEST_VOLATILE = frozenset({"started_at", "finished_at", "round_trips"})
 """Manifest fields that change on every run; a difference only there is not a change worth a commit."""
@@ -280,7 +283,7 @@ class StateRepo:
                 result = self._repo.git.execute(
                     command,
                     istream=handle if stdin is not None else None,
-                    env=env,
+                    env={**_scrubbed_env(), **(env or {})},
                     with_extended_output=True,
                     with_exceptions=False,
                     strip_newline_in_stdout=False,
@@ -960,6 +963,12 @@ def _commit_message(message: str, manifest: Manifest, counts: Mapping[str, int],
     parts = [subject] + ([body] if body else [])
     parts.append("\n".join(f"{key}: {_trailer_value(value)}" for key, value in trailers))
     return "\n\n".join(parts) + "\n"
+
+
+def _scrubbed_env() -> dict[str, str]:
+    # GitPython starts from a copy of os.environ and can only add to it: a secret is overridden with "" (which
+    # driftguard itself reads as unset) rather than removed.
+    return {name: "" for name in os.environ if any(word in name.upper() for word in SECRET_ENV)}
 
 
 def _identity_env(author: Signature, committer: Signature, stamp: str) -> dict[str, str]:

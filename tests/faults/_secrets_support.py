@@ -60,6 +60,10 @@ class CookieProxy(FaultProxy):
         self._cookie_lock = threading.Lock()
         self._server.RequestHandlerClass = _cookie_handler(self)
 
+    def __enter__(self) -> CookieProxy:
+        super().__enter__()
+        return self
+
     def remember(self, headers: Iterable[tuple[str, str]]) -> None:
         with self._cookie_lock:
             for name, value in headers:

@@ -21,7 +21,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote_plus
@@ -74,6 +74,7 @@ class Day:
     password: str
     proxy: CookieProxy
     sim: Vcsim
+    ssh_password: str = field(default_factory=distinctive_password)
     outputs: list[tuple[str, str, str]] = field(default_factory=list)
     """(step, stdout, stderr) of every process run."""
 
@@ -97,6 +98,7 @@ class Day:
             **os.environ,
             "PYTHONPATH": str(REPO_ROOT),
             "DRIFTGUARD_PASSWORD": self.password,
+            "DRIFTGUARD_SSH_PASSWORD": self.ssh_password,  # not used by these runs, but in their environment
             "COLUMNS": "200",
             "NO_COLOR": "1",
             "TERM": "dumb",
@@ -140,7 +142,7 @@ def day(vcsim_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         sim.stop()
 
 
-def test_a_day_of_driftguard_leaks_no_secret(day: Day, vcsim_factory: object, tmp_path: Path) -> None:
+def test_a_day_of_driftguard_leaks_no_secret(day: Day, vcsim_factory: Callable[..., Vcsim], tmp_path: Path) -> None:
     started = time.monotonic()
     day.repo.mkdir()
     git(day.repo, "init", "-q")
@@ -189,9 +191,9 @@ def ok_steps(day: Day) -> None:
     assert "reference-transaction" in hooked, hooked  # driftguard's ref updates ran the hook: its env is scanned
 
 
-def failing_steps(day: Day, vcsim_factory: object) -> None:
+def failing_steps(day: Day, vcsim_factory: Callable[..., Vcsim]) -> None:
     # A login the simulator refuses: it accepts only another password for this user.
-    strict: Vcsim = vcsim_factory(username=USER, password="the-other-password")  # type: ignore[operator]
+    strict = vcsim_factory(username=USER, password="the-other-password")
     before = head(day.repo)
     refused = day.cli("wrong password", "snapshot", url=strict.url)
     assert refused.returncode == 3, refused.stderr
@@ -254,6 +256,7 @@ def sigterm_mid_snapshot(day: Day) -> subprocess.CompletedProcess[str]:
 
 def needles_of(day: Day) -> dict[str, bytes]:
     needles = password_needles(day.password)
+    needles.update({f"ssh {name}": value for name, value in password_needles(day.ssh_password).items()})
     needles.update({f"session cookie {i}": cookie.encode() for i, cookie in enumerate(sorted(day.proxy.cookies))})
     return needles
 
