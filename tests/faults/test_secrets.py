@@ -3,8 +3,8 @@
 One realistic day against the real simulator, through real ``python -m driftguard`` processes with a distinctive
 password in DRIFTGUARD_PASSWORD: snapshot, a change through pyVmomi, snapshot, diff (text, json, markdown),
 diff --live, check (text, sarif), log, check --live; then the failures: a login the simulator refuses, an HTML
-answer from a proxy, a deadline that expires on a dripping answer, SIGTERM mid-snapshot. (An internal error is not
-tried: the CLI has no crash hook yet; the places a crash report would go, HOME and XDG_*, are scanned all the same.)
+answer from a proxy, a deadline that expires on a dripping answer, SIGTERM mid-snapshot and the run after it, and an
+internal error (exit 4) whose message holds the password, so that its crash report under XDG_STATE_HOME is scanned.
 
 Then every place is scanned for every form of the password and for every ``vmware_soap_session`` cookie the
 simulator handed out (recorded by the proxy between driftguard and the simulator): all captured output, every file
@@ -48,21 +48,14 @@ VM = "DC0_C0_H0_VM0"
 SAFETY_NET = 180.0
 """Subprocess timeout: only so that a hang fails the test instead of the suite; no assert is about time."""
 
-# The API path with a small whole-collection deadline (the CLI has no --deadline flag yet; test_collect_deadline.py
-# drives it the same way).
-SNAPSHOT_WITH_DEADLINE = """
-import os, sys
-from pathlib import Path
-from pydantic import SecretStr
-from driftguard import api
-url, repo, user, deadline = sys.argv[1:]
-conn = api.Connection(url=url, user=user, password=SecretStr(os.environ["DRIFTGUARD_PASSWORD"]), insecure=True,
-                      deadline=float(deadline), timeout=60.0)
-try:
-    api.snapshot(conn, Path(repo))
-except api.DriftguardError as exc:
-    print(f"driftguard: error: {exc}", file=sys.stderr)
-    sys.exit(exc.exit_code)
+# An internal error (exit 4) whose message carries the password and a URL with it: the crash report must not.
+CRASH_INJECTION = """
+import os
+import driftguard.api
+_password = os.environ["DRIFTGUARD_PASSWORD"]
+def _bug(*args, **kwargs):
+    raise RuntimeError(f"injected bug with {_password} and https://admin:{_password}@vc01.example.com/sdk inside")
+driftguard.api.log = _bug
 """
 
 
@@ -113,9 +106,12 @@ class Day:
             [sys.executable, *args], env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
 
-    def run(self, step: str, args: list[str]) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, step: str, args: list[str], extra_env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        env = {**self.env(), **(extra_env or {})}
         result = subprocess.run(
-            [sys.executable, *args], env=self.env(), capture_output=True, text=True, timeout=SAFETY_NET, check=False
+            [sys.executable, *args], env=env, capture_output=True, text=True, timeout=SAFETY_NET, check=False
         )
         self.outputs.append((step, result.stdout, result.stderr))
         assert_no_traceback(result.stdout, result.stderr)
@@ -207,19 +203,32 @@ def failing_steps(day: Day, vcsim_factory: Callable[..., Vcsim]) -> None:
 
     # A deadline expiring while the inventory reply drips in.
     day.proxy.reset(Fault("drip", method="RetrievePropertiesEx", occurrence=1, drip_interval=1.0))
-    late = day.run("deadline", ["-c", SNAPSHOT_WITH_DEADLINE, day.proxy.url, str(day.repo), USER, "3"])
+    late = day.cli("deadline", "snapshot", "--deadline", "3")
     assert late.returncode == 3 and "exceeded the deadline" in late.stderr, late.stderr
     assert_healthy(day.repo, before, allow_new_snapshot=False)
 
     # SIGTERM while the host-options reply drips in (the session is open, the inventory read).
     day.proxy.reset(Fault("drip", method="RetrievePropertiesEx", occurrence=2, drip_interval=1.0))
     killed = sigterm_mid_snapshot(day)
-    assert killed.returncode in (143, -signal.SIGTERM), killed  # the signals family pins 143 and the rollback
+    assert killed.returncode == 143, killed
     assert_no_traceback(killed.stdout, killed.stderr)
     assert_healthy(day.repo, before, allow_new_snapshot=False)
-
-    # No run after the kill here: that the next run succeeds unaided (no stale lock) is the kill family's test.
     day.proxy.reset()
+    after_kill = day.cli("after the kill", "snapshot")  # no stale lock: the next run succeeds unaided
+    assert after_kill.returncode == 0, after_kill.stderr
+
+    # An internal error whose message holds the password: one line, a report under XDG_STATE_HOME (scanned below).
+    inject = day.root / "inject"
+    inject.mkdir(exist_ok=True)
+    (inject / "sitecustomize.py").write_text(CRASH_INJECTION)
+    crashed = day.run(
+        "internal error",
+        ["-m", "driftguard", "log", "--repo", str(day.repo)],
+        {"PYTHONPATH": f"{inject}{os.pathsep}{REPO_ROOT}"},
+    )
+    assert crashed.returncode == 4 and "full report written to" in crashed.stderr, crashed.stderr
+    reports = list(day.homes["XDG_STATE_HOME"].rglob("*"))
+    assert any(path.is_file() for path in reports), reports  # the report exists, so the scan reads it
 
 
 def sigterm_mid_snapshot(day: Day) -> subprocess.CompletedProcess[str]:
