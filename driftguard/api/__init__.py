@@ -38,16 +38,11 @@ from driftguard.api.checks import (
     rule_defaults,
     rule_schemas,
 )
-from driftguard.api.config import (
-    InvalidConfigError,
-    ResolvedVCenter,
-    Settings,
-    exemptions,
-    load_config,
-    resolve_connection,
-)
+from driftguard.api.config import InvalidConfigError, exemptions, load_config, show_config, validate_config
+from driftguard.api.connections import ResolvedVCenter, Settings, resolve_connection
 from driftguard.api.diffs import diff, diff_live, log
 from driftguard.api.evidence import HostFiles, ImportResult, import_bundles, trust_hosts
+from driftguard.api.migrate import Migration, migrate_config
 from driftguard.api.plans import Pinned, ignored, pin, pinned, plan
 from driftguard.api.snapshots import SnapshotResult, collect_snapshot, snapshot
 from driftguard.baseline.approval import InForce
@@ -65,6 +60,7 @@ __all__ = [
     "InForce",
     "InvalidBaselineError",
     "InvalidConfigError",
+    "Migration",
     "OperationalError",
     "Pinned",
     "ResolvedVCenter",
@@ -90,6 +86,7 @@ __all__ = [
     "load_config",
     "load_zones",
     "log",
+    "migrate_config",
     "pin",
     "pinned",
     "plan",
@@ -98,8 +95,10 @@ __all__ = [
     "rule_defaults",
     "rule_schemas",
     "shipped_baselines",
+    "show_config",
     "snapshot",
     "trust_hosts",
     "validate",
+    "validate_config",
     "vcenter_name",
 ]

@@ -10,28 +10,22 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
-import tempfile
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from driftguard import baseline, policy, store
-from driftguard.api._common import Connection, OperationalError, UsageError
+from driftguard.api._common import UsageError
+from driftguard.api.connections import resolve_connection
 from driftguard.baseline import config as loader
 from driftguard.baseline import yamlio
 from driftguard.baseline.loader import name_of, shipped_sources
-from driftguard.models.config import DriftguardConfig, Exemption, HostFilesConfig, VCenterConfig, ZoneConfig
+from driftguard.models.config import DriftguardConfig, Exemption, HostFilesConfig, ZoneConfig
 from driftguard.models.plan import BaselineIssue
 
 CONFIG_FILE = store.CONFIG_FILE
-ENV_PREFIX = "DRIFTGUARD_"
 DEPRECATED = "driftguard: warning: {file} is deprecated; run `driftguard config migrate`"
 SHADOWED = "driftguard: warning: {file} is ignored: driftguard.yaml sets {section} (delete {file})"
 
@@ -75,7 +69,7 @@ def _source(path: Path, name: str) -> loader.Source | None:
         raise UsageError(f"{name}: cannot read: {exc.strerror or exc}") from None
 
 
-def _sources(repo_path: Path | None, config_path: Path | None) -> loader.Sources:
+def config_sources(repo_path: Path | None, config_path: Path | None) -> loader.Sources:
     root = repo_path if repo_path is not None else Path.cwd()
     found: dict[str, loader.Source | None] = {
         "zones": _source(root / store.ZONES_FILE, str(root / store.ZONES_FILE)),
@@ -97,7 +91,7 @@ def _sources(repo_path: Path | None, config_path: Path | None) -> loader.Sources
 def load_config(repo_path: Path | None, config_path: Path | None = None, *, quiet: bool = False) -> loader.LoadedConfig:
     """The configuration of the state repo at ``repo_path`` (``config_path``: another driftguard.yaml, or the
     deprecated driftguard.toml). Raises :class:`InvalidConfigError` with every problem of every file."""
-    sources = _sources(repo_path, config_path)
+    sources = config_sources(repo_path, config_path)
     try:
         loaded = loader.load_config(sources)
     except loader.ConfigError as exc:
@@ -220,135 +214,6 @@ def _rule_issues(loaded: loader.LoadedConfig) -> list[BaselineIssue]:
     return []
 
 
-# -- environment and flags ----------------------------------------------------------------------------------------
-
-
-class Settings(BaseSettings):
-    """Connection settings from ``DRIFTGUARD_*`` environment variables (``DRIFTGUARD_PAGE_SIZE=200``)."""
-
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, extra="ignore", case_sensitive=False, env_ignore_empty=True
-    )
-
-    vcenter: str | None = Field(default=None, description="A vcenters name of driftguard.yaml, or a URL.")
-    user: str | None = None
-    password: SecretStr | None = None
-    insecure: bool | None = None
-    ca_file: str | None = None
-    page_size: int | None = None
-    timeout: float | None = None
-    deadline: float | None = None
-
-
-CONNECTION_FIELDS = ("url", "user", "insecure", "ca_file", "page_size", "timeout", "deadline")
-
-
-@dataclass(frozen=True)
-class ResolvedVCenter:
-    """One vCenter's connection settings after precedence, with where each came from."""
-
-    settings: VCenterConfig
-    password: SecretStr | None
-    sources: dict[str, str] = field(default_factory=dict)
-    """Setting → ``flag``, ``env``, ``file`` or ``default``."""
-
-    def connection(self) -> Connection:
-        """The api's :class:`Connection`; a usage error (exit 2) without a user or a password."""
-        if not self.settings.user:
-            raise UsageError("no vCenter user: give --user, set DRIFTGUARD_USER, or set user in driftguard.yaml")
-        if self.password is None or not self.password.get_secret_value():
-            raise UsageError(f"no password: set {self.settings.password_env} or run interactively")
-        # ca_file is resolved but not yet passed on: Connection verifies against the system trust store only
-        return Connection(
-            url=self.settings.url,
-            user=self.settings.user,
-            password=self.password,
-            insecure=self.settings.insecure,
-            page_size=self.settings.page_size,
-            timeout=self.settings.timeout,
-            deadline=self.settings.deadline,
-        )
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        problems = "; ".join(f"{ENV_PREFIX}{str(e['loc'][0]).upper()}: {e['msg']}" for e in exc.errors())
-        raise UsageError(f"bad environment variable: {problems}") from None
-
-
-def _choose(config: DriftguardConfig, wanted: str | None) -> VCenterConfig | None:
-    if wanted is not None:
-        by_name = config.vcenter(wanted)
-        return by_name or next((v for v in config.vcenters if v.url == wanted), None)
-    if len(config.vcenters) == 1:
-        return config.vcenters[0]
-    if not config.vcenters:
-        return None
-    names = ", ".join(v.name for v in config.vcenters)
-    raise UsageError(f"driftguard.yaml lists {len(config.vcenters)} vCenters ({names}): choose one with --vcenter NAME")
-
-
-def resolve_connection(
-    config: DriftguardConfig, vcenter: str | None = None, overrides: Mapping[str, Any] | None = None
-) -> ResolvedVCenter:
-    """The connection settings of one vCenter: ``vcenter`` (a ``vcenters`` name or a URL; default: the
-    ``--vcenter`` of ``overrides``, then ``DRIFTGUARD_VCENTER``, then the only vCenter of the file). Each setting is
-    the first given of: ``overrides`` (flags; None = not given), ``DRIFTGUARD_*``, the file's entry, the default.
-    The password: ``overrides["password"]``, then the entry's ``password_env`` (default ``DRIFTGUARD_PASSWORD``).
-    Bad values are usage errors (exit 2) naming the setting, never echoing a URL's user or password."""
-    flags = {k: v for k, v in (overrides or {}).items() if v is not None}
-    env = _settings()
-    wanted = vcenter or flags.get("vcenter") or env.vcenter
-    entry = _choose(config, wanted)
-    if entry is None and wanted is None:
-        raise UsageError("no vCenter: give --vcenter URL, set DRIFTGUARD_VCENTER, or list vcenters in driftguard.yaml")
-    if entry is not None:
-        file_layer = entry.model_dump(include=entry.model_fields_set)
-        values: dict[str, Any] = {"name": entry.name, "password_env": entry.password_env}
-    else:
-        file_layer = {}
-        values = {"name": wanted, "url": wanted}
-    layers = [
-        ("flag", {k: flags[k] for k in CONNECTION_FIELDS if k in flags}),
-        ("env", {k: getattr(env, k) for k in CONNECTION_FIELDS if getattr(env, k, None) is not None}),
-        ("file", file_layer),
-    ]
-    sources = {"url": "flag" if vcenter or flags.get("vcenter") else "env"} if entry is None else {}
-    for name in CONNECTION_FIELDS:
-        origin = next((o for o, layer in layers if name in layer), None)
-        if origin is not None:
-            values[name] = dict(layers)[origin][name]
-            sources[name] = origin
-        sources.setdefault(name, "default")
-    try:
-        settings = VCenterConfig.model_validate(values)
-    except ValidationError as exc:
-        problems = "; ".join(f"{e['loc'][0] if e['loc'] else 'vcenter'}: {_plain_msg(e)}" for e in exc.errors())
-        raise UsageError(f"invalid vCenter settings for {_label(values)}: {problems}") from None
-    return ResolvedVCenter(settings=settings, password=_password(flags, settings, env), sources=sources)
-
-
-def _plain_msg(err: Any) -> str:
-    return str(err["msg"]).removeprefix("Value error, ")
-
-
-def _label(values: Mapping[str, Any]) -> str:
-    name = str(values.get("name") or "vCenter")
-    return "the --vcenter URL" if "@" in name or "//" in name else repr(name)
-
-
-def _password(flags: Mapping[str, Any], settings: VCenterConfig, env: Settings) -> SecretStr | None:
-    given = flags.get("password")
-    if given is not None:
-        return given if isinstance(given, SecretStr) else SecretStr(str(given))
-    value = os.environ.get(settings.password_env)
-    if value:
-        return SecretStr(value)
-    return env.password if settings.password_env == f"{ENV_PREFIX}PASSWORD" else None
-
-
 # -- show and migrate ---------------------------------------------------------------------------------------------
 
 
@@ -375,55 +240,6 @@ def show_config(repo_path: Path, *, as_json: bool = False) -> str:
     if as_json:
         return json.dumps(data, indent=2, sort_keys=False) + "\n"
     return yamlio.dump_plain(data)
-
-
-@dataclass(frozen=True)
-class Migration:
-    """What ``driftguard config migrate`` did (or would do with ``--dry-run``)."""
-
-    path: Path
-    text: str
-    migrated: dict[str, str]
-    """Deprecated file → section written."""
-    kept: list[str]
-    """Deprecated files left in place (nothing is removed or renamed)."""
-    written: bool
-
-
-def migrate_config(repo_path: Path, *, dry_run: bool = False) -> Migration:
-    """Write (or with ``dry_run`` only show) driftguard.yaml holding the deprecated files' configuration, an
-    existing driftguard.yaml kept as written. Atomic: the old file stays whole until the new one is complete.
-    Nothing is removed or renamed; the deprecated files are reported as kept."""
-    sources = _sources(repo_path, None)
-    try:
-        loaded = loader.load_config(sources)
-        text = loader.migrate(sources)
-    except loader.ConfigError as exc:
-        raise InvalidConfigError(exc.issues) from None
-    path = repo_path / CONFIG_FILE
-    kept = sorted(Path(s.file).name for s in sources.legacy().values())
-    migrated = {Path(f).name: s for f, s in loaded.from_legacy.items()}
-    if not migrated or dry_run:
-        return Migration(path, text, migrated, kept, written=False)
-    _atomic_write(path, text)
-    return Migration(path, text, migrated, kept, written=True)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp: str | None = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".driftguard-", suffix=".yaml.tmp", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(path)
-    except OSError as exc:
-        raise OperationalError(f"cannot write {path}: {exc.strerror or exc}; {path.name} unchanged") from None
-    finally:
-        if tmp is not None and Path(tmp).exists():
-            with contextlib.suppress(OSError):
-                Path(tmp).unlink()
 
 
 @contextlib.contextmanager

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from driftguard.api import config as api_config
+from driftguard import api
 from driftguard.cli.exits import EXIT_OK, EXIT_USAGE
 from driftguard.cli.render import stderr_console
 
@@ -33,7 +33,7 @@ SHOW_FORMAT = typer.Option(ShowFormat.yaml, "--format", help="Output format.")
 def validate(repo: Path = REPO, config: Path | None = CONFIG) -> int:
     """Check driftguard.yaml (and the deprecated files it replaces): every error as file:line:column: message,
     exit 2 when there is one."""
-    issues = api_config.validate_config(repo, config)
+    issues = api.validate_config(repo, config)
     if issues:
         for issue in issues:
             typer.echo(str(issue), err=True)
@@ -45,14 +45,14 @@ def validate(repo: Path = REPO, config: Path | None = CONFIG) -> int:
 def show(repo: Path = REPO, fmt: ShowFormat = SHOW_FORMAT) -> int:
     """Print the effective configuration: the sections in force, the files they came from, and each vCenter's
     connection settings after DRIFTGUARD_* variables. Passwords are never shown (only where they are read from)."""
-    typer.echo(api_config.show_config(repo, as_json=fmt is ShowFormat.json), nl=False)
+    typer.echo(api.show_config(repo, as_json=fmt is ShowFormat.json), nl=False)
     return EXIT_OK
 
 
 def migrate(repo: Path = REPO, dry_run: bool = DRY_RUN) -> int:
     """Write driftguard.yaml from zones.yaml, .driftguardignore and the [ssh] table of driftguard.toml (comments
     kept as reasons where possible). Nothing is removed or renamed: the old files are listed for you to delete."""
-    result = api_config.migrate_config(repo, dry_run=dry_run)
+    result = api.migrate_config(repo, dry_run=dry_run)
     err = stderr_console()
     if not result.migrated:
         err.print(f"nothing to migrate: no deprecated file supplies configuration in {repo}", markup=False)

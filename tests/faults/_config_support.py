@@ -1,8 +1,5 @@
 """Helpers of the configuration fault tests: a committed state repo, hostile file bodies, and the real CLI run as a
 subprocess under a 1 GiB address-space limit (a safety net: a regression fails the test, not the machine).
-
-Run as a module, it is the driftguard CLI with the ``config`` command group registered (the lead wires
-:func:`driftguard.cli.config.register` into the main app at merge; until then the tests go through here).
 """
 
 from __future__ import annotations
@@ -31,9 +28,9 @@ def _limit() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
 
 
-def run(*args: str | Path, config_group: bool = False) -> subprocess.CompletedProcess[str]:
-    """``driftguard ARGS`` in a child process with the address-space limit; ``config_group`` adds ``config``."""
-    module = "tests.faults._config_support" if config_group else "driftguard"
+def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """``driftguard ARGS`` in a child process with the address-space limit."""
+    module = "driftguard"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
     env.pop("DRIFTGUARD_REPO", None)
     return subprocess.run(
@@ -86,12 +83,3 @@ def big_yaml(size: int) -> bytes:
 
 NOT_UTF8 = b"version: 1\ndescription: caf\xe9 au lait\n"
 """Latin-1 bytes: the 0xe9 is line 2, column 17."""
-
-
-if __name__ == "__main__":
-    from driftguard.cli import app, main
-    from driftguard.cli.config import register
-
-    if not any(group.name == "config" for group in app.registered_groups):
-        register(app)
-    sys.exit(main(sys.argv[1:]))

@@ -111,7 +111,7 @@ def test_hostile_driftguard_yaml(repo: Path, case: str) -> None:
     before = commit(repo, {"driftguard.yaml": HOSTILE_YAML[case]()})
     commands: list[list[str | Path]] = [["config", "validate", "--repo", repo], ["check", "--repo", repo]]
     for args in commands:
-        result = run(*args, config_group=True)
+        result = run(*args)
         assert_refused(result, "driftguard.yaml", MESSAGES[case], repo, before)
 
 
@@ -125,5 +125,5 @@ def test_hostile_driftguard_yaml(repo: Path, case: str) -> None:
 )
 def test_hostile_driftguard_toml(repo: Path, case: str, body: bytes, message: str) -> None:
     before = commit(repo, {"driftguard.toml": body})
-    result = run("config", "validate", "--repo", repo, config_group=True)
+    result = run("config", "validate", "--repo", repo)
     assert_refused(result, "driftguard.toml", message, repo, before)
