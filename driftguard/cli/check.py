@@ -65,9 +65,9 @@ def check(
     vcenter: str | None = VCENTER_URL,
     user: str | None = USER,
     insecure: bool = INSECURE,
-    page_size: int = PAGE_SIZE,
-    deadline: float = DEADLINE,
-    timeout: float = TIMEOUT,
+    page_size: int | None = PAGE_SIZE,
+    deadline: float | None = DEADLINE,
+    timeout: float | None = TIMEOUT,
     vcenter_name: str | None = VCENTER_NAME,
     rules: list[str] = RULES,
     skip: list[str] = SKIP,
@@ -80,7 +80,7 @@ def check(
     if live and rev is not None:
         raise typer.BadParameter("cannot be combined with --live", param_hint="--rev")
     conn = (
-        connection(vcenter, user, insecure=insecure, page_size=page_size, deadline=deadline, timeout=timeout)
+        connection(repo, vcenter, user, insecure=insecure, page_size=page_size, deadline=deadline, timeout=timeout)
         if live
         else None
     )

@@ -79,9 +79,9 @@ def snapshot(
     vcenter: str | None = VCENTER_URL,
     user: str | None = USER,
     insecure: bool = INSECURE,
-    page_size: int = PAGE_SIZE,
-    deadline: float = DEADLINE,
-    timeout: float = TIMEOUT,
+    page_size: int | None = PAGE_SIZE,
+    deadline: float | None = DEADLINE,
+    timeout: float | None = TIMEOUT,
     ignore: list[str] = IGNORE,
     fmt: Format = FORMAT,
     host_files: str | None = HOST_FILES,
@@ -94,7 +94,7 @@ def snapshot(
 ) -> int:
     """Collect one vCenter's configuration and commit it to the state repo (no commit when nothing changed)."""
     files = host_files_options(host_files, host_files_hosts, host_files_strict, config, ssh_parallelism, ssh_timeout)
-    conn = connection(vcenter, user, insecure=insecure, page_size=page_size, deadline=deadline, timeout=timeout)
+    conn = connection(repo, vcenter, user, insecure=insecure, page_size=page_size, deadline=deadline, timeout=timeout)
     bar = _Bar()
     with bar.progress:
         result = api.snapshot(conn, repo, ignore=ignore, progress=bar, host_files=files, force=force)
@@ -121,9 +121,9 @@ def diff(
     vcenter: str | None = VCENTER_URL,
     user: str | None = USER,
     insecure: bool = INSECURE,
-    page_size: int = PAGE_SIZE,
-    deadline: float = DEADLINE,
-    timeout: float = TIMEOUT,
+    page_size: int | None = PAGE_SIZE,
+    deadline: float | None = DEADLINE,
+    timeout: float | None = TIMEOUT,
     vcenter_name: str | None = VCENTER_NAME,
     ignore: list[str] = IGNORE,
     fmt: Format = FORMAT,
@@ -133,7 +133,9 @@ def diff(
     if live:
         if new is not None:
             raise typer.BadParameter("takes at most one snapshot (OLD) with --live", param_hint="NEW")
-        conn = connection(vcenter, user, insecure=insecure, page_size=page_size, deadline=deadline, timeout=timeout)
+        conn = connection(
+            repo, vcenter, user, insecure=insecure, page_size=page_size, deadline=deadline, timeout=timeout
+        )
         bar = _Bar()
         with bar.progress:
             report = api.diff_live(conn, repo, old, ignore=ignore, progress=bar)

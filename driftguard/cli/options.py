@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -98,27 +99,28 @@ INSECURE = typer.Option(
     help="Do not verify the vCenter TLS certificate (only on a network you trust).",
 )
 PAGE_SIZE_MAX = 10_000
+# No flag default: a flag not given leaves the value to DRIFTGUARD_* and then driftguard.yaml (docs/configuration.md).
 PAGE_SIZE = typer.Option(
-    500,
+    None,
     "--page-size",
     envvar="DRIFTGUARD_PAGE_SIZE",
     min=1,
     max=PAGE_SIZE_MAX,
-    help=f"Objects per PropertyCollector page (1..{PAGE_SIZE_MAX}).",
+    help=f"Objects per PropertyCollector page (1..{PAGE_SIZE_MAX}; default 500, or driftguard.yaml's).",
 )
 DEADLINE = typer.Option(
-    1800.0,
+    None,
     "--deadline",
     envvar="DRIFTGUARD_DEADLINE",
     min=1.0,
-    help="Seconds the whole collection from vCenter may take; on expiry: exit 3, nothing committed.",
+    help="Seconds the whole collection from vCenter may take (default 1800); on expiry: exit 3, nothing committed.",
 )
 TIMEOUT = typer.Option(
-    60.0,
+    None,
     "--timeout",
     envvar="DRIFTGUARD_TIMEOUT",
     min=0.1,
-    help="Seconds to wait for any one answer from vCenter.",
+    help="Seconds to wait for any one answer from vCenter (default 60).",
 )
 
 
@@ -135,31 +137,46 @@ def _password(user: str, url: str) -> str:
 
 
 def connection(
+    repo: Path | None,
     url: str | None,
     user: str | None,
     *,
     insecure: bool,
-    page_size: int,
-    deadline: float,
-    timeout: float,
+    page_size: int | None,
+    deadline: float | None,
+    timeout: float | None,
 ) -> api.Connection:
-    """The vCenter to talk to, from the shared options; asks for the password only on a terminal."""
-    if not url:
-        raise typer.BadParameter("is required (or set DRIFTGUARD_VCENTER)", param_hint="--vcenter")
-    if not user:
-        raise typer.BadParameter("is required (or set DRIFTGUARD_USER)", param_hint="--user")
-    password = _password(user, url)
-    if insecure:
+    """The vCenter to talk to: each setting from its flag, else ``DRIFTGUARD_*``, else the ``vcenters`` entry of the
+    state repo's driftguard.yaml (``--vcenter`` may name one), else the default. Asks for the password only on a
+    terminal."""
+    config = api.load_config(repo if repo is not None and repo.is_dir() else None, quiet=True).config
+    overrides = {
+        "vcenter": url,
+        "user": user,
+        "insecure": True if insecure else None,
+        "page_size": page_size,
+        "deadline": deadline,
+        "timeout": timeout,
+    }
+    resolved = api.resolve_connection(config, None, overrides)
+    settings = resolved.settings
+    if not settings.user:
+        raise typer.BadParameter(
+            "is required (or set DRIFTGUARD_USER, or user in driftguard.yaml)", param_hint="--user"
+        )
+    secret = resolved.password.get_secret_value() if resolved.password else None
+    password = secret or _password(settings.user, settings.url)
+    if settings.insecure:
         stderr_console().print(
-            f"driftguard: warning: TLS certificate verification is OFF for {_redacted(url)} (--insecure)",
+            f"driftguard: warning: TLS certificate verification is OFF for {_redacted(settings.url)} (--insecure)",
             markup=False,
         )
     return api.Connection(
-        url=url,
-        user=user,
+        url=settings.url,
+        user=settings.user,
         password=SecretStr(password),
-        insecure=insecure,
-        page_size=page_size,
-        timeout=timeout,
-        deadline=deadline,
+        insecure=settings.insecure,
+        page_size=settings.page_size,
+        timeout=settings.timeout,
+        deadline=settings.deadline,
     )

@@ -94,10 +94,10 @@ def test_password_in_url_is_refused_without_echoing_it(repo: Path, url: str) -> 
     assert_no_traceback(result.stdout, result.stderr)
 
 
-def test_user_name_in_url_is_refused_at_connect(repo: Path) -> None:
+def test_user_name_in_url_is_refused_before_connecting(repo: Path) -> None:
     result = snapshot_without_tls_flag("https://admin@127.0.0.1:1/sdk", repo)
     assert result.returncode == 2, result.stderr
-    assert "contains a user name: pass the user with --user" in result.error_line
+    assert "the URL must not contain a user or password" in result.error_line
     assert "admin" not in result.stderr
     assert_no_traceback(result.stdout, result.stderr)
 
