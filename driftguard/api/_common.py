@@ -51,6 +51,8 @@ class Connection:
     user: str
     password: SecretStr
     insecure: bool = False
+    ca_file: str | None = None
+    """A PEM file of the CA(s) that signed vCenter's certificate, trusted besides the system's."""
     page_size: int = 500
     timeout: float = 60.0
     """Seconds one socket operation (connect, send, each read) may wait."""
@@ -96,6 +98,7 @@ def _connect(conn: Connection) -> Session:
         conn.user,
         conn.password.get_secret_value(),
         insecure=conn.insecure,
+        ca_file=conn.ca_file,
         timeout=conn.timeout,
         deadline=conn.deadline,
     )

@@ -52,12 +52,12 @@ class ResolvedVCenter:
             raise UsageError("no vCenter user: give --user, set DRIFTGUARD_USER, or set user in driftguard.yaml")
         if self.password is None or not self.password.get_secret_value():
             raise UsageError(f"no password: set {self.settings.password_env} or run interactively")
-        # ca_file is resolved but not yet passed on: Connection verifies against the system trust store only
         return Connection(
             url=self.settings.url,
             user=self.settings.user,
             password=self.password,
             insecure=self.settings.insecure,
+            ca_file=self.settings.ca_file,
             page_size=self.settings.page_size,
             timeout=self.settings.timeout,
             deadline=self.settings.deadline,

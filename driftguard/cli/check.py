@@ -10,6 +10,7 @@ import typer
 from driftguard import api
 from driftguard.cli.exits import EXIT_DRIFT, EXIT_OK
 from driftguard.cli.options import (
+    CA_FILE,
     DEADLINE,
     INSECURE,
     PAGE_SIZE,
@@ -65,6 +66,7 @@ def check(
     vcenter: str | None = VCENTER_URL,
     user: str | None = USER,
     insecure: bool = INSECURE,
+    ca_file: str | None = CA_FILE,
     page_size: int | None = PAGE_SIZE,
     deadline: float | None = DEADLINE,
     timeout: float | None = TIMEOUT,
@@ -80,7 +82,16 @@ def check(
     if live and rev is not None:
         raise typer.BadParameter("cannot be combined with --live", param_hint="--rev")
     conn = (
-        connection(repo, vcenter, user, insecure=insecure, page_size=page_size, deadline=deadline, timeout=timeout)
+        connection(
+            repo,
+            vcenter,
+            user,
+            insecure=insecure,
+            ca_file=ca_file,
+            page_size=page_size,
+            deadline=deadline,
+            timeout=timeout,
+        )
         if live
         else None
     )

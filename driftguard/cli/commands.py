@@ -19,6 +19,7 @@ from driftguard.cli.evidence import (
 )
 from driftguard.cli.exits import EXIT_DRIFT, EXIT_OK
 from driftguard.cli.options import (
+    CA_FILE,
     CONFIG,
     DEADLINE,
     IGNORE,
@@ -79,6 +80,7 @@ def snapshot(
     vcenter: str | None = VCENTER_URL,
     user: str | None = USER,
     insecure: bool = INSECURE,
+    ca_file: str | None = CA_FILE,
     page_size: int | None = PAGE_SIZE,
     deadline: float | None = DEADLINE,
     timeout: float | None = TIMEOUT,
@@ -94,7 +96,9 @@ def snapshot(
 ) -> int:
     """Collect one vCenter's configuration and commit it to the state repo (no commit when nothing changed)."""
     files = host_files_options(host_files, host_files_hosts, host_files_strict, config, ssh_parallelism, ssh_timeout)
-    conn = connection(repo, vcenter, user, insecure=insecure, page_size=page_size, deadline=deadline, timeout=timeout)
+    conn = connection(
+        repo, vcenter, user, insecure=insecure, ca_file=ca_file, page_size=page_size, deadline=deadline, timeout=timeout
+    )
     bar = _Bar()
     with bar.progress:
         result = api.snapshot(conn, repo, ignore=ignore, progress=bar, host_files=files, force=force)
@@ -121,6 +125,7 @@ def diff(
     vcenter: str | None = VCENTER_URL,
     user: str | None = USER,
     insecure: bool = INSECURE,
+    ca_file: str | None = CA_FILE,
     page_size: int | None = PAGE_SIZE,
     deadline: float | None = DEADLINE,
     timeout: float | None = TIMEOUT,
@@ -134,7 +139,14 @@ def diff(
         if new is not None:
             raise typer.BadParameter("takes at most one snapshot (OLD) with --live", param_hint="NEW")
         conn = connection(
-            repo, vcenter, user, insecure=insecure, page_size=page_size, deadline=deadline, timeout=timeout
+            repo,
+            vcenter,
+            user,
+            insecure=insecure,
+            ca_file=ca_file,
+            page_size=page_size,
+            deadline=deadline,
+            timeout=timeout,
         )
         bar = _Bar()
         with bar.progress:

@@ -98,6 +98,12 @@ INSECURE = typer.Option(
     envvar="DRIFTGUARD_INSECURE",
     help="Do not verify the vCenter TLS certificate (only on a network you trust).",
 )
+CA_FILE = typer.Option(
+    None,
+    "--ca-file",
+    envvar="DRIFTGUARD_CA_FILE",
+    help="PEM file of the CA(s) that signed the vCenter certificate (trusted besides the system's).",
+)
 PAGE_SIZE_MAX = 10_000
 # No flag default: a flag not given leaves the value to DRIFTGUARD_* and then driftguard.yaml (docs/configuration.md).
 PAGE_SIZE = typer.Option(
@@ -142,6 +148,7 @@ def connection(
     user: str | None,
     *,
     insecure: bool,
+    ca_file: str | None = None,
     page_size: int | None,
     deadline: float | None,
     timeout: float | None,
@@ -154,6 +161,7 @@ def connection(
         "vcenter": url,
         "user": user,
         "insecure": True if insecure else None,
+        "ca_file": ca_file,
         "page_size": page_size,
         "deadline": deadline,
         "timeout": timeout,
@@ -176,6 +184,7 @@ def connection(
         user=settings.user,
         password=SecretStr(password),
         insecure=settings.insecure,
+        ca_file=settings.ca_file,
         page_size=settings.page_size,
         timeout=settings.timeout,
         deadline=settings.deadline,
