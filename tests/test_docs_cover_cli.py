@@ -1,4 +1,4 @@
-"""Every command and every flag of the CLI is documented in README.md or docs/ (a person reads the docs, not the code)."""
+"""Every command and every flag of the CLI is documented in README.md or docs/ (people read docs, not code)."""
 
 from __future__ import annotations
 
