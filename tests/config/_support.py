@@ -8,8 +8,8 @@ from typing import Any
 from typer.testing import CliRunner
 
 from driftguard.cli import app
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "configuration.md"
 
 

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from driftguard import collect
 from driftguard.cli import app
+from tests.e2e.test_e2e import AUDITOR, SECRET
 from tests.faults.health import assert_healthy, assert_no_traceback, head
-from tests.test_e2e import AUDITOR, SECRET
 
 pytestmark = pytest.mark.vcsim
 

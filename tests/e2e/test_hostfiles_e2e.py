@@ -12,8 +12,8 @@ import git
 import pytest
 from pyVmomi import vim
 
+from tests.e2e.test_e2e import AUDITOR, CAROL, commits, invoke
 from tests.ssh.sshd import CLUSTERCONFIG, Sshd, fake_host_root, ssh_config, write_clusterconfig
-from tests.test_e2e import AUDITOR, CAROL, commits, invoke
 from tests.vcsim import scenario
 
 pytestmark = pytest.mark.vcsim

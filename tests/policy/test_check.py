@@ -18,10 +18,10 @@ from driftguard.models.canonical import canonical_bytes
 from driftguard.policy import all_rules
 from driftguard.report.check import rules_markdown
 from driftguard.store import StateRepo
+from tests.paths import DATA, ROOT
 from tests.rule_cases import build_snapshot, deep_merge
 
-ROOT = Path(__file__).resolve().parent.parent
-SARIF_SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
+SARIF_SCHEMA = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())
 DOCS = ROOT / "docs" / "rules.md"
 
 HOST: dict[str, Any] = {

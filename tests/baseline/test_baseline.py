@@ -22,9 +22,9 @@ from driftguard.models import DiffReport, Snapshot
 from driftguard.models.plan import PlanGroup, PlannedExpectation, PlanReport
 from driftguard.report.plan import COMMENT_LIMIT, MARKER, group_line, plan_markdown
 from driftguard.store import StateRepo
+from tests.paths import FIXTURES, ROOT
 
-FIXTURE = Path(__file__).parent / "fixtures" / "normalize" / "snapshot" / "vcsim-default.json"
-ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = FIXTURES / "normalize" / "snapshot" / "vcsim-default.json"
 
 ISOLATION = """\
 version: 1

@@ -18,8 +18,9 @@ from typer.testing import CliRunner
 from driftguard.cli import app, main
 from driftguard.models import Snapshot
 from driftguard.store import StateRepo
+from tests.paths import FIXTURES
 
-FIXTURE = Path(__file__).parent / "fixtures" / "normalize" / "snapshot" / "vcsim-default.json"
+FIXTURE = FIXTURES / "normalize" / "snapshot" / "vcsim-default.json"
 
 
 def base_snapshot() -> Snapshot:

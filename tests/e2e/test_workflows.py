@@ -18,8 +18,8 @@ from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from driftguard.cli import app
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 

@@ -26,8 +26,9 @@ from driftguard.normalize.events import (
     normalize_task,
     spec_paths,
 )
+from tests import paths
 
-FIXTURES = Path(__file__).parent / "fixtures" / "events"
+FIXTURES = paths.FIXTURES / "events"
 NORMALIZERS: dict[str, Callable[[Mapping[str, Any]], BaseModel]] = {
     "event": normalize_event,
     "task": normalize_task,

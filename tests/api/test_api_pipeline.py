@@ -13,10 +13,10 @@ from pyVmomi import vim
 
 from driftguard import api
 from driftguard.store import StateRepo
+from tests.cli.test_bundle_import import build_bundle
+from tests.e2e.test_e2e import ALICE, AUDITOR, SECRET, invoke
+from tests.e2e.test_hostfiles_e2e import snapshot as host_files_snapshot
 from tests.ssh.sshd import Sshd, fake_host_root, ssh_config
-from tests.test_bundle_import import build_bundle
-from tests.test_e2e import ALICE, AUDITOR, SECRET, invoke
-from tests.test_hostfiles_e2e import snapshot as host_files_snapshot
 from tests.vcsim import scenario
 
 pytestmark = pytest.mark.vcsim

@@ -30,8 +30,9 @@ from driftguard.normalize import (
     normalize_snapshot,
     normalize_vms,
 )
+from tests import paths
 
-FIXTURES = Path(__file__).parent / "fixtures" / "normalize"
+FIXTURES = paths.FIXTURES / "normalize"
 
 NORMALIZERS: dict[str, Callable[[Mapping[str, Any]], Mapping[str, BaseModel] | Snapshot]] = {
     "cluster": lambda raw: normalize_clusters(Inventory(raw)),
