@@ -13,7 +13,8 @@ import jsonschema
 import pytest
 from pyVmomi import vim
 
-from tests.e2e.test_e2e import AUDITOR, invoke, snapshot
+from tests.cli_runner import invoke
+from tests.e2e.test_e2e import AUDITOR, snapshot
 from tests.paths import DATA
 from tests.vcsim import scenario
 
