@@ -5,7 +5,7 @@
 ``snapshot``. Cases named ``vcsim-*`` were captured from the simulator by ``scripts/capture_raw.py``; the
 others are hand-made edge cases.
 
-To regenerate after an intended change: ``UPDATE_GOLDEN=1 pytest tests/test_normalize_golden.py``, then
+To regenerate after an intended change: ``UPDATE_GOLDEN=1 pytest tests/normalize/test_normalize_golden.py``, then
 review ``git diff tests/fixtures/normalize`` line by line before committing: the files are the spec.
 """
 
