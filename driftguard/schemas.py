@@ -1,6 +1,6 @@
 """JSON Schemas generated from the models: ``python -m driftguard.schemas [DIR]`` (``make schemas``).
 
-The files in ``schemas/`` are artefacts of the models; ``tests/test_schemas.py`` regenerates them and fails when
+The files in ``schemas/`` are artefacts of the models; ``tests/models/test_schemas.py`` regenerates them and fails when
 the committed copies are stale, so editors and other tools can trust them.
 """
 

@@ -2,7 +2,7 @@
 
 Runs the real command line against the vCenter simulator (14 clusters): snapshot, a site baseline on main, a
 branch that moves das.isolationaddress0, then `driftguard plan --base main --head HEAD`. Nothing is typed by
-hand; tests/test_baseline.py re-renders the Markdown from the JSON so the example follows the renderer.
+hand; tests/baseline/test_baseline.py re-renders the Markdown from the JSON so the example follows the renderer.
 """
 
 from __future__ import annotations

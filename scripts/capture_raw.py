@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/capture_raw.py                 # writes tests/fixtures/normalize/*/vcsim-*.json
     .venv/bin/python scripts/capture_raw.py --raw-out raw.json --vms 5   # also keep the whole raw inventory
-    UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_normalize_golden.py      # then fill in "expected" ...
+    UPDATE_GOLDEN=1 .venv/bin/pytest tests/normalize/test_normalize_golden.py      # then fill in "expected" ...
     git diff tests/fixtures/normalize                                    # ... and review every line
 
 Starts the simulator through ``tests/vcsim/harness.py``, collects with ``driftguard.collect`` and writes, per
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         _write_case(args.out / kind / f"{args.case}.json", {"objects": subset})
     _write_case(args.out / "snapshot" / f"{args.case}.json", raw)
     print(f"captured {sum(len(v) for v in raw['objects'].values())} objects in {raw['round_trips']} round trips")
-    print("now run: UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_normalize_golden.py, and review the diff")
+    print("now run: UPDATE_GOLDEN=1 .venv/bin/pytest tests/normalize/test_normalize_golden.py, and review the diff")
     return 0
 
 

@@ -33,8 +33,9 @@ from ruamel.yaml import YAML
 
 from driftguard.models import BundleLogs, DriftItem, Finding, History, Snapshot
 from driftguard.policy import RuleContext, ZoneConfig
+from tests.paths import FIXTURES
 
-CASES_DIR = Path(__file__).parent / "fixtures" / "rules"
+CASES_DIR = FIXTURES / "rules"
 VCENTER = "vc.example"
 KIND_KEYS = ("clusters", "hosts", "vms", "dvswitches", "datastores")
 

@@ -44,7 +44,7 @@ VIEW_TYPES: tuple[str, ...] = (
 
 # PropertySpec type → paths. A spec applies to its subtypes too, so a path is listed once, on the most
 # general type that declares it: the server must never see the same path twice for one object.
-# Every path walks only *declared* types (reference G1; tests/test_collect_paths.py checks this against
+# Every path walks only *declared* types (reference G1; tests/collect/test_collect_units.py checks this against
 # pyVmomi's type metadata): ``configurationEx`` and ``summary`` are read whole, never
 # ``configurationEx.dasConfig``, because one invalid path fails the whole call on a real vCenter.
 PROPERTY_PATHS: Mapping[str, tuple[str, ...]] = {

@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from tests.paths import ROOT
 
-from typer.testing import CliRunner
-
-from driftguard.cli import app
-
-ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "configuration.md"
-
-
-def invoke(*args: str | Path) -> Any:
-    env = {"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
-    return CliRunner().invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
 
 
 def docs_example() -> str:

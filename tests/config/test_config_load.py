@@ -11,7 +11,8 @@ from pydantic import BaseModel
 
 from driftguard.api import config as api_config
 from driftguard.models.config import DriftguardConfig
-from tests.config._support import DOCS, docs_example, invoke
+from tests.cli_runner import invoke
+from tests.config._support import DOCS, docs_example
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ import pytest
 
 from driftguard.api import config as api_config
 from driftguard.collect.hostfiles import from_settings
-from tests.config._support import invoke
+from tests.cli_runner import invoke
 from tests.faults._config_support import state_repo
 
 ZONES = """\

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from driftguard.models import Snapshot
 from driftguard.store import StateRepo
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 """The repository root (the worktree in development, the checkout in CI): what PYTHONPATH must point at."""
 FIXTURE = ROOT / "tests" / "fixtures" / "normalize" / "snapshot" / "vcsim-default.json"
 SECRET = "s3cr3t/p#ss-never-shown"  # a '/' and a '#' on purpose: they broke URL parsing before (issue 8.13)

@@ -17,10 +17,11 @@ import pytest
 
 from tests.faults._proxy import FaultProxy
 from tests.faults.health import head
+from tests.paths import ROOT
 from tests.vcsim import scenario
 from tests.vcsim.harness import Vcsim, start
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = ROOT
 PASSWORD = "pw-/#@:-never-printed"  # a test secret, with every character a URL parser trips on
 USER = "VSPHERE.LOCAL\\driftguard-audit"
 SAFETY_NET = 180.0

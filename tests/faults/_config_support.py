@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 from tests.faults.health import git
+from tests.paths import ROOT
 from tests.rule_cases import build_snapshot
 
-ROOT = Path(__file__).resolve().parents[2]
 ADDRESS_SPACE = 1024**3
 SAFETY_TIMEOUT = 120  # seconds: a hang fails the test instead of blocking the suite (not a timing assertion)
 

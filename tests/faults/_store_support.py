@@ -12,8 +12,8 @@ from pathlib import Path
 
 from driftguard.store import StateRepo
 from tests.faults.health import git, head
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 USER = "VSPHERE.LOCAL\\driftguard-audit"
 SECRET = "s3cret-store-faults"
 

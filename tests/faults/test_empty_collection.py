@@ -11,19 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from driftguard import collect
-from driftguard.cli import app
+from tests.cli_runner import invoke
+from tests.e2e.test_e2e import AUDITOR, SECRET
 from tests.faults.health import assert_healthy, assert_no_traceback, head
-from tests.test_e2e import AUDITOR, SECRET
 
 pytestmark = pytest.mark.vcsim
-
-
-def run(*args: str | Path) -> Any:
-    env = {"DRIFTGUARD_PASSWORD": SECRET, "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
-    return CliRunner().invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
 
 
 def lose_the_inventory(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -43,13 +37,13 @@ def test_zero_objects_after_a_snapshot_with_objects_is_refused(
     vcsim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
     repo = tmp_path / "state"
-    first = run("snapshot", "--vcenter", vcsim.url, "--user", AUDITOR, "--repo", repo)
+    first = invoke("snapshot", "--vcenter", vcsim.url, "--user", AUDITOR, "--repo", repo, password=SECRET)
     assert first.exit_code == 0, first.output
     head_before = head(repo)
 
     lose_the_inventory(monkeypatch)
     live = [] if command == "snapshot" else ["--live"]
-    result = run(command, *live, "--vcenter", vcsim.url, "--user", AUDITOR, "--repo", repo)
+    result = invoke(command, *live, "--vcenter", vcsim.url, "--user", AUDITOR, "--repo", repo, password=SECRET)
 
     assert result.exit_code == 3, result.output
     assert "returned no objects but the last snapshot had" in result.stderr
@@ -62,7 +56,7 @@ def test_a_first_snapshot_may_be_empty(vcsim: Any, tmp_path: Path, monkeypatch: 
     """Without an earlier snapshot there is nothing to contradict an empty vCenter (a fresh lab)."""
     repo = tmp_path / "state"
     lose_the_inventory(monkeypatch)
-    result = run("snapshot", "--vcenter", vcsim.url, "--user", AUDITOR, "--repo", repo)
+    result = invoke("snapshot", "--vcenter", vcsim.url, "--user", AUDITOR, "--repo", repo, password=SECRET)
     assert result.exit_code == 0, result.output
     assert_healthy(repo, None)
     assert_no_traceback(result.stdout, result.stderr)

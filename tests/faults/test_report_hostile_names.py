@@ -44,9 +44,9 @@ from tests.faults._report_support import (
     without_code_spans,
 )
 from tests.faults.health import assert_healthy, assert_no_traceback, head
+from tests.paths import ROOT
 from tests.report import samples
 
-ROOT = Path(__file__).resolve().parents[2]
 SARIF_SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
 NAMES = pytest.mark.parametrize("name", list(CORPUS.values()), ids=list(CORPUS))
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -27,9 +26,10 @@ from driftguard.report import diff_markdown, diff_text, evidence_markdown, evide
 from driftguard.report.check import check_markdown, check_text
 from driftguard.report.ignored import ignored_markdown, ignored_text
 from driftguard.report.plan import plan_markdown, plan_text
+from tests.paths import FIXTURES
 from tests.report import samples
 
-GOLDENS = Path(__file__).resolve().parents[1] / "fixtures" / "report"
+GOLDENS = FIXTURES / "report"
 UPDATE = os.environ.get("DRIFTGUARD_UPDATE_GOLDENS", "") not in {"", "0"}
 WIDTHS = (80, 160)
 HOSTILE = "web[bold red]01[/] [link=http://x]y `x` <img src=x onerror=alert(1)> a|b \x1b[31m\u202e"

@@ -13,18 +13,17 @@ from typing import Any
 
 import git
 import pytest
-from typer.testing import CliRunner
 
 from driftguard import api, baseline
 from driftguard.baseline import paths
-from driftguard.cli import app
 from driftguard.models import DiffReport, Snapshot
 from driftguard.models.plan import PlanGroup, PlannedExpectation, PlanReport
 from driftguard.report.plan import COMMENT_LIMIT, MARKER, group_line, plan_markdown
 from driftguard.store import StateRepo
+from tests.cli_runner import invoke
+from tests.paths import FIXTURES, ROOT
 
-FIXTURE = Path(__file__).parent / "fixtures" / "normalize" / "snapshot" / "vcsim-default.json"
-ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = FIXTURES / "normalize" / "snapshot" / "vcsim-default.json"
 
 ISOLATION = """\
 version: 1
@@ -45,10 +44,6 @@ def snapshot(**changes: Any) -> Snapshot:
     if "started" in changes:
         data["manifest"]["started_at"] = data["manifest"]["finished_at"] = changes["started"]
     return Snapshot.model_validate(data)
-
-
-def invoke(*args: str | Path) -> Any:
-    return CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": "200", "NO_COLOR": "1"})
 
 
 def commit_files(repo: Path, files: dict[str, str], message: str) -> str:

@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import git
-from typer.testing import CliRunner
 
-from driftguard.cli import app
+from tests.cli_runner import invoke
 from tests.ssh.sshd import CLUSTERCONFIG, FDM_CFG, HOSTLIST
 
 TOP = "esx-esx01.lab.local-2024-05-10--02.00-12345"
@@ -94,11 +93,6 @@ def build_bundle(path: Path, *, clusterconfig: str = CLUSTERCONFIG, top: str = T
             info.size, info.mode, info.mtime = len(data), 0o600 if name.endswith("fdm.cfg") else 0o644, 1715302800
             archive.addfile(info, io.BytesIO(data))
     return path
-
-
-def invoke(*args: str | Path) -> Any:
-    env = {"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
-    return CliRunner().invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
 
 
 def test_import_commits_evidence_and_reports_findings(tmp_path: Path) -> None:

@@ -13,13 +13,15 @@ import jsonschema
 import pytest
 from pyVmomi import vim
 
-from tests.test_e2e import AUDITOR, invoke, snapshot
+from tests.cli_runner import invoke
+from tests.e2e.test_e2e import AUDITOR, snapshot
+from tests.paths import DATA
 from tests.vcsim import scenario
 
 pytestmark = pytest.mark.vcsim
 
 ALICE = "VSPHERE.LOCAL\\alice"
-SARIF_SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
+SARIF_SCHEMA = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())
 
 
 def check(repo: Path, *args: str) -> dict[str, Any]:

@@ -10,16 +10,14 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import git
 import pytest
 from ruamel.yaml import YAML
-from typer.testing import CliRunner
 
-from driftguard.cli import app
+from tests.cli_runner import invoke
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
@@ -33,10 +31,6 @@ def actionlint(*files: Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[st
     """actionlint on ``files``, run in ``cwd`` so it reads that repository's .github/actionlint.yaml."""
     args = [tool("actionlint"), "-no-color", *map(str, files)]
     return subprocess.run(args, capture_output=True, text=True, cwd=cwd)
-
-
-def invoke(*args: str | Path) -> Any:
-    return CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": "200", "NO_COLOR": "1"})
 
 
 def test_this_projects_workflows_pass_actionlint() -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from driftguard.schemas import SCHEMAS, render
+from tests import paths
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMA_DIR = paths.SCHEMAS
 
 
 @pytest.mark.parametrize("filename", sorted(SCHEMAS))

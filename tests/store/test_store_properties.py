@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from driftguard.models import Snapshot
@@ -24,15 +24,13 @@ def _isolated_git() -> Iterator[None]:
         yield
 
 
-@settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=20)
 @given(snapshots())
 def test_load_of_save_is_identity(snapshot: Snapshot) -> None:
     assert_roundtrip(snapshot)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40)
 @given(snapshots())
 def test_object_paths_are_unique_and_parse_back(snapshot: Snapshot) -> None:
     files = snapshot_files(snapshot)
@@ -49,7 +47,7 @@ def test_object_paths_are_unique_and_parse_back(snapshot: Snapshot) -> None:
             assert len(part.encode()) < 255
 
 
-SEGMENT = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SEGMENT = settings(max_examples=400)
 
 
 @SEGMENT

@@ -10,16 +10,16 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from driftguard.cli import app, main
+from driftguard.cli import main
 from driftguard.models import Snapshot
 from driftguard.store import StateRepo
+from tests.cli_runner import invoke
+from tests.paths import FIXTURES
 
-FIXTURE = Path(__file__).parent / "fixtures" / "normalize" / "snapshot" / "vcsim-default.json"
+FIXTURE = FIXTURES / "normalize" / "snapshot" / "vcsim-default.json"
 
 
 def base_snapshot() -> Snapshot:
@@ -33,10 +33,6 @@ def changed(snapshot: Snapshot, started: str) -> Snapshot:
     data["manifest"]["started_at"] = started
     data["manifest"]["finished_at"] = started
     return Snapshot.model_validate(data)
-
-
-def invoke(*args: str | Path) -> Any:
-    return CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": "200", "NO_COLOR": "1"})
 
 
 @pytest.fixture
@@ -159,12 +155,11 @@ def test_main_returns_exit_codes_instead_of_raising(repo: Path, capsys: pytest.C
     assert "driftguard" in capsys.readouterr().out
 
 
-def test_unreachable_vcenter_is_exit_3_with_host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DRIFTGUARD_PASSWORD", "pw-never-shown")
-    result = CliRunner().invoke(
-        app,
-        ["snapshot", "--repo", str(tmp_path / "state"), "--vcenter", "https://127.0.0.1:9/sdk", "--user", "u"],
-    )
+def test_unreachable_vcenter_is_exit_3_with_host(tmp_path: Path) -> None:
+    result = invoke(
+        "snapshot", "--repo", tmp_path / "state", "--vcenter", "https://127.0.0.1:9/sdk", "--user", "u",
+        password="pw-never-shown",
+    )  # fmt: skip
     assert result.exit_code == 3
     assert "127.0.0.1" in result.stderr and "pw-never-shown" not in result.output + result.stderr
     assert not (tmp_path / "state").exists()

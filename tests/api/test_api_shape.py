@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-API = Path(__file__).resolve().parents[1] / "driftguard" / "api"
+from tests.paths import PACKAGE
+
+API = PACKAGE / "api"
 MODULES = sorted(API.glob("*.py"))
 
 

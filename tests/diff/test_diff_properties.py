@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from driftguard.diff import diff_snapshots, same_content
@@ -11,9 +11,7 @@ from driftguard.models.canonical import canonical_bytes, content_hash
 from tests.invariants import assert_canonical_stable, checked_diff
 from tests.strategies import snapshot_pairs, snapshots
 
-PROPERTY = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
-)
+PROPERTY = settings(max_examples=40)
 
 
 @PROPERTY

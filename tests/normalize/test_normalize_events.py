@@ -4,7 +4,7 @@ Golden files: ``tests/fixtures/events/<event|task|history>/<case>.json`` = ``{"r
 ``driftguard.collect`` produces (``docs/raw-format.md``); cases named ``vcsim-*`` were captured from the simulator,
 the others are pyVmomi objects shaped like a vCenter 6.5+ sends them, both by ``tests/fixtures/events/generate.py``
 (history cases are hand-made around them). To regenerate ``expected`` after an intended change:
-``UPDATE_GOLDEN=1 pytest tests/test_normalize_events.py``, then review ``git diff tests/fixtures/events``.
+``UPDATE_GOLDEN=1 pytest tests/normalize/test_normalize_events.py``, then review ``git diff tests/fixtures/events``.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from driftguard.normalize.events import (
     normalize_task,
     spec_paths,
 )
+from tests import paths
 
-FIXTURES = Path(__file__).parent / "fixtures" / "events"
+FIXTURES = paths.FIXTURES / "events"
 NORMALIZERS: dict[str, Callable[[Mapping[str, Any]], BaseModel]] = {
     "event": normalize_event,
     "task": normalize_task,

@@ -14,7 +14,8 @@ import git
 import pytest
 from pyVmomi import vim
 
-from tests.test_e2e import ALICE, AUDITOR, BOB, CAROL, invoke, snapshot
+from tests.cli_runner import invoke
+from tests.e2e.test_e2e import ALICE, AUDITOR, BOB, CAROL, snapshot
 from tests.vcsim import scenario
 
 pytestmark = pytest.mark.vcsim

@@ -7,15 +7,13 @@ import hashlib
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from driftguard.cli import app
 from driftguard.collect.hostfiles import SshConfig, SshTarget, collect_host_files, read_host, trust_hosts
 from driftguard.collect.hostfiles.ssh import HostKeyError
 from driftguard.normalize.hostfiles import REDACTED, agent_files
+from tests.cli_runner import invoke
 from tests.ssh.sshd import FDM_CFG, Sshd, fake_host_root, free_port, ssh_config
 
 
@@ -33,11 +31,6 @@ def target(server: Sshd, root: Path, host: str = "esx01", port: int | None = Non
 def trusted(server: Sshd, path: Path) -> Path:
     path.write_text(server.known_hosts_line())
     return path
-
-
-def invoke(*args: str | Path) -> Any:
-    env = {"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
-    return CliRunner().invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
 
 
 def test_reads_agent_files_decoded_and_redacted(sshd_server: Sshd, tmp_path: Path) -> None:

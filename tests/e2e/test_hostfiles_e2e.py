@@ -12,8 +12,9 @@ import git
 import pytest
 from pyVmomi import vim
 
+from tests.cli_runner import invoke
+from tests.e2e.test_e2e import AUDITOR, CAROL, SECRET, commits
 from tests.ssh.sshd import CLUSTERCONFIG, Sshd, fake_host_root, ssh_config, write_clusterconfig
-from tests.test_e2e import AUDITOR, CAROL, commits, invoke
 from tests.vcsim import scenario
 
 pytestmark = pytest.mark.vcsim
@@ -24,7 +25,7 @@ CLUSTERCONFIG_PATH = 'ha_agent.files["/etc/opt/vmware/fdm/clusterconfig"]'
 def snapshot(url: str, repo: Path, config: Path, *extra: str) -> Any:
     return invoke(
         "snapshot", "--vcenter", url, "--user", AUDITOR, "--repo", repo,
-        "--host-files", "ssh", "--host-files-hosts", "DC0_C0_*", "--config", config, *extra,
+        "--host-files", "ssh", "--host-files-hosts", "DC0_C0_*", "--config", config, *extra, password=SECRET,
     )  # fmt: skip
 
 

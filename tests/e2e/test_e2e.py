@@ -11,9 +11,8 @@ from typing import Any
 import git
 import pytest
 from pyVmomi import vim
-from typer.testing import CliRunner
 
-from driftguard.cli import app
+from tests.cli_runner import invoke
 from tests.vcsim import scenario
 
 pytestmark = pytest.mark.vcsim
@@ -23,12 +22,6 @@ ALICE = "VSPHERE.LOCAL\\alice"
 BOB = "VSPHERE.LOCAL\\bob"
 CAROL = "VSPHERE.LOCAL\\carol"
 SECRET = "s3cret-never-printed"
-
-
-def invoke(*args: str | Path, password: str = SECRET) -> Any:
-    runner = CliRunner()
-    env = {"DRIFTGUARD_PASSWORD": password, "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
-    return runner.invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
 
 
 def snapshot(url: str, repo: Path, *extra: str, password: str = SECRET) -> Any:

@@ -9,19 +9,18 @@ from typing import Any
 
 import jsonschema
 import pytest
-from typer.testing import CliRunner
 
 from driftguard import api
-from driftguard.cli import app
 from driftguard.models import History
 from driftguard.models.canonical import canonical_bytes
 from driftguard.policy import all_rules
 from driftguard.report.check import rules_markdown
 from driftguard.store import StateRepo
+from tests.cli_runner import invoke
+from tests.paths import DATA, ROOT
 from tests.rule_cases import build_snapshot, deep_merge
 
-ROOT = Path(__file__).resolve().parent.parent
-SARIF_SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
+SARIF_SCHEMA = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())
 DOCS = ROOT / "docs" / "rules.md"
 
 HOST: dict[str, Any] = {
@@ -46,11 +45,6 @@ BASE: dict[str, Any] = {
     },
 }
 ZONES = "zones:\n  dmz:\n    vms: ['dmz-*']\n  production:\n    portgroups: ['Prod-*']\n"
-
-
-def invoke(*args: str | Path) -> Any:
-    env = {"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
-    return CliRunner().invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
 
 
 @pytest.fixture

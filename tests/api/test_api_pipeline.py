@@ -13,10 +13,11 @@ from pyVmomi import vim
 
 from driftguard import api
 from driftguard.store import StateRepo
+from tests.cli.test_bundle_import import build_bundle
+from tests.cli_runner import invoke
+from tests.e2e.test_e2e import ALICE, AUDITOR, SECRET
+from tests.e2e.test_hostfiles_e2e import snapshot as host_files_snapshot
 from tests.ssh.sshd import Sshd, fake_host_root, ssh_config
-from tests.test_bundle_import import build_bundle
-from tests.test_e2e import ALICE, AUDITOR, SECRET, invoke
-from tests.test_hostfiles_e2e import snapshot as host_files_snapshot
 from tests.vcsim import scenario
 
 pytestmark = pytest.mark.vcsim
@@ -40,7 +41,7 @@ def test_live_check_of_a_host_files_snapshot_raises_no_false_agent_file_finding(
 
     # vCenter now, without host files: the agent files are not collected, which is not "every file removed"
     args = ["check", "--live", "--repo", repo, "--vcenter", vcsim.url, "--user", AUDITOR, "--format", "json"]
-    result = invoke(*args)
+    result = invoke(*args, password=SECRET)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["target"]["ref"] == "live"

@@ -5,7 +5,7 @@
 ``snapshot``. Cases named ``vcsim-*`` were captured from the simulator by ``scripts/capture_raw.py``; the
 others are hand-made edge cases.
 
-To regenerate after an intended change: ``UPDATE_GOLDEN=1 pytest tests/test_normalize_golden.py``, then
+To regenerate after an intended change: ``UPDATE_GOLDEN=1 pytest tests/normalize/test_normalize_golden.py``, then
 review ``git diff tests/fixtures/normalize`` line by line before committing: the files are the spec.
 """
 
@@ -30,8 +30,9 @@ from driftguard.normalize import (
     normalize_snapshot,
     normalize_vms,
 )
+from tests import paths
 
-FIXTURES = Path(__file__).parent / "fixtures" / "normalize"
+FIXTURES = paths.FIXTURES / "normalize"
 
 NORMALIZERS: dict[str, Callable[[Mapping[str, Any]], Mapping[str, BaseModel] | Snapshot]] = {
     "cluster": lambda raw: normalize_clusters(Inventory(raw)),
