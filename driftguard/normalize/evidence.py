@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from driftguard.models import BundleLogs, BundleSource, HAAgent, HostEvidence, HostIdentity, LogLine
-from driftguard.models import EvidenceParams as EvidenceParams  # old import location (api); shim for the lead
 from driftguard.normalize._raw import text
 from driftguard.normalize.hostfiles import agent_files
 
