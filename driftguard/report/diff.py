@@ -38,7 +38,7 @@ def who(attribution: Attribution | None) -> str:
 
 
 def _endpoints(report: DiffReport) -> str:
-    def one(ref: str, at: str | None) -> str:
+    def one(ref: str, at: datetime | None) -> str:
         short_ref = ref if ref == "live" else ref[:10]
         return f"{short_ref} ({when(at)})" if at else short_ref
 

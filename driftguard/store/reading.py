@@ -13,11 +13,12 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from driftguard.models import KIND_MODELS, SCHEMA_VERSION, Kind, Manifest, Snapshot
+from driftguard.models.times import parse_time_or_none
 from driftguard.store.errors import CorruptRepoError, StoreError, UnknownRevisionError
 from driftguard.store.layout import MANIFEST, parse_object_path, vcenter_dir
 from driftguard.store.notes import read_note
 from driftguard.store.plumbing import Plumbing
-from driftguard.store.trailers import TRAILER_PREFIX, SnapshotRef, parse_time, snapshot_ref
+from driftguard.store.trailers import TRAILER_PREFIX, SnapshotRef, snapshot_ref
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -68,10 +69,10 @@ class SnapshotReader:
             return None
         state = self.git.state_commit(sha, directory) or sha
         stored = self._manifest_at(state, directory)
-        times = [parse_time(stored.started_at) if stored else None]
+        times = [stored.started_at if stored else None]
         entry = read_note(self.git, state).get(vcenter)
         if isinstance(entry, dict):
-            times.append(parse_time(entry.get("started_at")))
+            times.append(parse_time_or_none(entry.get("started_at")))
         known = [time for time in times if time is not None]
         return max(known) if known else None
 
