@@ -50,19 +50,9 @@ def parse_time_or_none(text: object) -> datetime | None:
         return None
 
 
-def display(moment: datetime | str | None) -> str:
-    """A time for tables: ``2026-11-29 02:17:54Z`` (full precision stays in JSON); ``-`` for none, and a text
-    that is not a time unchanged."""
-    if moment is None or moment == "":
-        return "-"
-    if isinstance(moment, str):
-        try:
-            parsed = parse_time(moment)
-        except ValueError:
-            return moment
-    else:
-        parsed = moment
-    return utc(parsed).strftime("%Y-%m-%d %H:%M:%SZ")
+def display(moment: datetime | None) -> str:
+    """A time for tables: ``2026-11-29 02:17:54Z`` (full precision stays in JSON); ``-`` for none."""
+    return "-" if moment is None else utc(moment).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 UtcTime = Annotated[datetime, AfterValidator(utc), PlainSerializer(iso, return_type=str, when_used="json")]

@@ -56,7 +56,7 @@ def summary_line(report: DiffReport) -> str:
     )
 
 
-def when(time: datetime | str | None) -> str:
+def when(time: datetime | None) -> str:
     """ISO 8601 → "2026-11-29 02:17:54Z" for tables (full precision stays in JSON)."""
     return display(time)
 
