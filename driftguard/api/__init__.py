@@ -47,7 +47,7 @@ from driftguard.api.plans import Pinned, ignored, pin, pinned, plan
 from driftguard.api.snapshots import SnapshotResult, collect_snapshot, snapshot
 from driftguard.baseline.approval import InForce
 from driftguard.diff.align import NOT_COLLECTED, align_host_evidence
-from driftguard.normalize.evidence import EvidenceParams
+from driftguard.models import EvidenceParams
 from driftguard.report.commit import commit_message
 
 __all__ = [

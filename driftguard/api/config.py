@@ -12,7 +12,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from driftguard.baseline import yamlio
 from driftguard.baseline.loader import name_of, shipped_sources
 from driftguard.models.config import DriftguardConfig, Exemption, HostFilesConfig, ZoneConfig
 from driftguard.models.plan import BaselineIssue
+from driftguard.models.times import now
 
 CONFIG_FILE = store.CONFIG_FILE
 DEPRECATED = "driftguard: warning: {file} is deprecated; run `driftguard config migrate`"
@@ -166,7 +167,7 @@ def exemptions(
     config: DriftguardConfig, *, today: date | None = None, include_expired: bool = False
 ) -> list[Exemption]:
     """The finding exemptions in force ``today`` (default: today, UTC); expired ones only with ``include_expired``."""
-    day = today or datetime.now(UTC).date()
+    day = today or now().date()
     return [e for e in config.exemptions if include_expired or e.active(day)]
 
 

@@ -76,7 +76,7 @@ def log(repo_path: Path, *, vcenter: str | None = None, limit: int = 50) -> list
         LogEntry(
             commit=ref.commit,
             vcenter=ref.vcenter,
-            committed_at=ref.committed_at.isoformat(),
+            committed_at=ref.committed_at,
             collected_at=ref.collected_at,
             subject=ref.subject,
             summary=Summary.model_validate(ref.summary) if isinstance(ref.summary, dict) else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import ValidationError
 
@@ -18,6 +18,7 @@ from driftguard.diff import diff_snapshots
 from driftguard.diff.align import align_host_evidence
 from driftguard.models import DiffReport, DriftItem, Endpoint, History, Snapshot
 from driftguard.models.history import merge
+from driftguard.models.times import now
 from driftguard.normalize.events import normalize_history
 from driftguard.store import HISTORY_FILE, StateRepo, vcenter_dir
 
@@ -81,17 +82,13 @@ def drift_between(repo: StateRepo, old: Side, new: Snapshot, history: HistorySou
 
 def window(repo: StateRepo, old_commit: str, old: Snapshot, new: Snapshot) -> Window:
     """(T0, T1] for attribution: from the last time the old state was verified unchanged to the new collection."""
-    end = _time(new.manifest.finished_at) or datetime.now(UTC)
-    begin = _time(old.manifest.started_at)
+    end = new.manifest.finished_at or now()
+    begin = old.manifest.started_at
     verified = repo.last_verified(old_commit, old.manifest.vcenter.name)
     # A later run that saw the same state proves nothing changed before it: the window starts there.
     if verified is not None and (begin is None or verified > begin):
         begin = verified
     return (begin or end, end)
-
-
-def _time(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
 
 
 # --- the snapshots compared -----------------------------------------------------------------------------------

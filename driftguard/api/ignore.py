@@ -8,7 +8,7 @@ from pathlib import Path
 
 from driftguard.api._common import UsageError
 from driftguard.api.config import ignore_rules
-from driftguard.diff import IgnorePatternError, check_pattern
+from driftguard.models.patterns import IgnorePatternError, check_ignore_pattern
 
 """Deprecated: extra ignore patterns, one per line, at the state repo's root (use ``ignore`` in driftguard.yaml)."""
 
@@ -20,7 +20,7 @@ def ignore_patterns(repo_path: Path, extra: Sequence[str] = ()) -> list[str]:
     patterns = ignore_rules(repo_path)
     for pattern in extra:
         try:
-            patterns.append(check_pattern(pattern))
+            patterns.append(check_ignore_pattern(pattern))
         except IgnorePatternError as exc:
             raise UsageError(f"--ignore: {exc}") from None
     return patterns

@@ -27,7 +27,7 @@ from driftguard.baseline.loader import parse_file
 from driftguard.baseline.pin import pin as pin_baseline
 from driftguard.diff import diff_snapshots
 from driftguard.diff.align import align_host_evidence
-from driftguard.models import DriftItem, Endpoint
+from driftguard.models import DriftItem, Endpoint, patterns
 from driftguard.models.plan import IgnorePreview, PlanReport
 from driftguard.store import StateRepo
 
@@ -104,8 +104,8 @@ def ignored(repo_path: Path, rev: str | None = None) -> IgnorePreview:
         for side in latest_snapshots(repo, repo.resolve(rev or "HEAD")):
             compliance += baseline.compliance(side.snapshot, unfiltered)
             history += _last_change(repo, side, user_ignores)
-    hidden = [i for i in compliance if baseline.ignored(in_force.ignore, i.kind, i.path)]
-    hidden_history = [i for i in history if baseline.ignored(in_force.ignore, i.kind, i.path)]
+    hidden = [i for i in compliance if patterns.ignored(in_force.ignore, i.kind, i.path)]
+    hidden_history = [i for i in history if patterns.ignored(in_force.ignore, i.kind, i.path)]
     return IgnorePreview(patterns=in_force.ignore, compliance=hidden, history=hidden_history)
 
 

@@ -20,7 +20,6 @@ from driftguard.baseline.loader import (
     parse_file,
     shipped_sources,
 )
-from driftguard.models.patterns import ignored  # api's old location of the one ignore matcher
 
 __all__ = [
     "BASELINE_DIR",
@@ -34,7 +33,6 @@ __all__ = [
     "Selector",
     "approve",
     "compliance",
-    "ignored",
     "is_baseline_path",
     "load",
     "observe",

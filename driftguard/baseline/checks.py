@@ -12,6 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from driftguard.baseline import paths, yamlio
 from driftguard.baseline.format import CHECKS, BaselineFile, Expectation
+from driftguard.models.paths import PathError
 from driftguard.models.patterns import ignore_pattern_problem
 from driftguard.models.plan import BaselineIssue
 
@@ -99,7 +100,7 @@ def _expectation_issues(exp: Expectation, base: list[str | int], tree: Any, repo
         report([*base, checks[1]], f"one check per expectation (got {', '.join(checks)}); min and max may combine")
     try:
         annotation = paths.resolve(exp.select.kind, exp.path)
-    except paths.PathError as exc:
+    except PathError as exc:
         # +1: the column of a quoted scalar is its opening quote
         quoted = yamlio.is_quoted(tree, [*base, "path"])
         report([*base, "path"], f"unknown path {exp.path!r}: {exc}", offset=exc.offset + (1 if quoted else 0))

@@ -22,7 +22,7 @@ from driftguard.baseline import paths
 from driftguard.baseline.format import Expectation, Globs, Selector
 from driftguard.baseline.loader import BaselineSet, Resolved
 from driftguard.models import KIND_ORDER, DriftItem, Finding, Snapshot, SnapshotObject
-from driftguard.models.paths import matches
+from driftguard.models.paths import Path, PathError, matches, parse, render, under_any
 from driftguard.models.patterns import ignored, name_any
 
 CATEGORY = "baseline"
@@ -162,7 +162,7 @@ Dumps = dict[tuple[str, str], Any]
 def observe(snapshot: Snapshot, resolved: Resolved, dumps: Dumps | None = None) -> Iterator[Observation]:
     """Every (object, concrete path) the expectation covers on ``snapshot``, with the verdict."""
     exp = resolved.expectation
-    segments = paths.parse(exp.path)
+    segments = parse(exp.path)
     cache: Dumps = {} if dumps is None else dumps
     for obj in selected(snapshot, exp.select):
         key = (obj.kind, obj.id)
@@ -170,8 +170,8 @@ def observe(snapshot: Snapshot, resolved: Resolved, dumps: Dumps | None = None) 
         if data is None:
             data = cache[key] = obj.model_dump(mode="json")
         for concrete, value in paths.expand(data, segments):
-            path = paths.render(concrete)
-            unknown = paths.under(path, obj.unknowns)
+            path = render(concrete)
+            unknown = under_any(path, obj.unknowns)
             yield Observation(resolved, obj, path, value, unknown, not unknown and satisfies(exp, value))
 
 
@@ -305,15 +305,15 @@ def _approving(item: DriftItem, candidates: Iterable[Resolved]) -> Resolved | No
     matching = [
         resolved
         for resolved in candidates
-        if _path_matches(paths.parse(resolved.expectation.path), item.path) and satisfies(resolved.expectation, value)
+        if _path_matches(parse(resolved.expectation.path), item.path) and satisfies(resolved.expectation, value)
     ]
     if not matching:
         return None
     return min(matching, key=lambda r: (min(_SPECIFICITY[k] for k in r.expectation.checks()), r.shipped))
 
 
-def _path_matches(segments: paths.Path, path: str) -> bool:
+def _path_matches(segments: Path, path: str) -> bool:
     try:
-        return matches(segments, paths.parse(path))
-    except paths.PathError:
+        return matches(segments, parse(path))
+    except PathError:
         return False

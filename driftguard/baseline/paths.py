@@ -16,30 +16,9 @@ from typing import Any, Union
 from pydantic import BaseModel
 
 from driftguard.models import IDENTITY_FIELDS, KIND_MODELS, Kind
-from driftguard.models.paths import WILDCARD, Key, Path, PathError, Segment, parse, parse_spans, render, under_any
+from driftguard.models.paths import WILDCARD, Key, Path, PathError, parse_spans, render
 
-__all__ = [
-    "KIND_MODELS",
-    "MISSING",
-    "NOT_EXPECTABLE",
-    "WILDCARD",
-    "Path",
-    "PathError",
-    "Segment",
-    "expand",
-    "leaf_types",
-    "leaves",
-    "parse",
-    "render",
-    "resolve",
-    "under",
-]
-
-NOT_EXPECTABLE = IDENTITY_FIELDS
-"""Fields that identify an object or describe the file, not configuration an expectation could ask for."""
-
-under = under_any
-"""Whether ``path`` is, or is under, one of the unknown paths of an object (the name evaluate and pin use)."""
+__all__ = ["MISSING", "expand", "leaf_types", "leaves", "resolve"]
 
 
 def _strip_optional(tp: Any) -> Any:
@@ -68,8 +47,8 @@ def resolve(kind: Kind, text: str) -> Any:
             if not (isinstance(bare, type) and issubclass(bare, BaseModel)):
                 raise PathError(f"{where} has no fields (it is a {_describe(bare)})", offset)
             fields = bare.model_fields
-            if seg not in fields or (index == 0 and seg in NOT_EXPECTABLE):
-                known = ", ".join(f for f in fields if not (index == 0 and f in NOT_EXPECTABLE))
+            if seg not in fields or (index == 0 and seg in IDENTITY_FIELDS):
+                known = ", ".join(f for f in fields if not (index == 0 and f in IDENTITY_FIELDS))
                 raise PathError(f"unknown field {seg!r} of {where} (fields: {known})", offset)
             tp = fields[seg].annotation
         else:
@@ -141,7 +120,7 @@ def leaves(data: Any, model: type[BaseModel]) -> Iterator[tuple[str, Any]]:
         bare = _strip_optional(tp)
         if isinstance(node, dict) and isinstance(bare, type) and issubclass(bare, BaseModel):
             for name, field in bare.model_fields.items():
-                if not done and name in (*NOT_EXPECTABLE, "name"):
+                if not done and name in (*IDENTITY_FIELDS, "name"):
                     continue
                 if name in node:
                     yield from walk(node[name], field.annotation, (*done, name))

@@ -17,6 +17,7 @@ from driftguard.baseline.format import Selector
 from driftguard.baseline.loader import BaselineError, parse_file
 from driftguard.baseline.yamlio import dump_plain
 from driftguard.models import KIND_MODELS, Severity, Snapshot
+from driftguard.models.paths import under_any
 from driftguard.models.patterns import glob_match
 
 
@@ -40,7 +41,7 @@ def pin(
         vcenter = snapshot.manifest.vcenter.name
         for obj in selected(snapshot, selector):
             for path, value in paths.leaves(obj.model_dump(mode="json"), model):
-                if paths.under(path, obj.unknowns):
+                if under_any(path, obj.unknowns):
                     continue
                 if any(glob_match(g, path) for g in path_globs):
                     values.setdefault(path, []).append((vcenter, obj.name, value))

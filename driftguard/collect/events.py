@@ -21,9 +21,10 @@ from typing import Any, Literal
 from driftguard.collect._vmomi import vim, vmodl
 from driftguard.collect.errors import CollectError, CollectionError
 from driftguard.collect.inventory import ProgressCallback, raw_vcenter, retrieve_paged
-from driftguard.collect.raw import iso_utc, to_raw
+from driftguard.collect.raw import to_raw
 from driftguard.collect.session import Session
 from driftguard.models.raw import RAW_HISTORY_SCHEMA, RawHistory
+from driftguard.models.times import iso, now, utc
 
 MAX_PAGE = 1000
 """The largest page ReadNextEvents/ReadNextTasks accept (and the simulator's whole history)."""
@@ -48,9 +49,9 @@ def collect_history(
     fails a call.
     """
     page = max(1, min(page_size, MAX_PAGE))
-    end = end or datetime.now(UTC)
-    begin_utc = _utc(begin) if begin is not None else None
-    end_utc = _utc(end)
+    end = end or now()
+    begin_utc = utc(begin) if begin is not None else None
+    end_utc = utc(end)
     first_request = session.round_trips
     notes: list[str] = []
     content = session.content
@@ -62,10 +63,10 @@ def collect_history(
     if len(in_window) < len(events):
         notes.append(f"server returned {len(events) - len(in_window)} events outside the window; filtered client-side")
     in_window = [e for e in in_window if _by_user(getattr(e, "userName", None), users)]
-    in_window.sort(key=lambda e: (_utc(e.createdTime), e.key))
+    in_window.sort(key=lambda e: (utc(e.createdTime), e.key))
 
     complete = False
-    seen = [_utc(e.createdTime) for e in events]
+    seen = [utc(e.createdTime) for e in events]
     if begin_utc is None:
         notes.append("no window start given: events are whatever history the server retains")
     elif any(moment <= begin_utc for moment in seen):
@@ -77,12 +78,12 @@ def collect_history(
         if earlier is not None:
             seen.append(earlier)
         if not complete:
-            notes.append(f"no event at or before {iso_utc(begin_utc)} is retained: the window predates history")
+            notes.append(f"no event at or before {iso(begin_utc)} is retained: the window predates history")
 
     with session.guard("reading the task history"):
         tasks, source = _read_tasks(session, begin_utc, end_utc, page, on_progress)
     tasks = [t for t in tasks if _in_window(_task_time(t), begin_utc, end_utc) and _by_user(_task_user(t), users)]
-    tasks.sort(key=lambda t: (_utc(_task_time(t)), str(t.key)))
+    tasks.sort(key=lambda t: (utc(_task_time(t)), str(t.key)))
     if source == "recent":
         notes.append("server has no task history (CreateCollectorForTasks unsupported): only recentTask was read")
 
@@ -90,14 +91,14 @@ def collect_history(
     return RawHistory(
         schema=RAW_HISTORY_SCHEMA,
         vcenter=raw_vcenter(session),
-        begin=iso_utc(begin_utc) if begin_utc else None,
-        end=iso_utc(end_utc),
+        begin=iso(begin_utc) if begin_utc else None,
+        end=iso(end_utc),
         events=[to_raw(e) for e in in_window],
         tasks=[to_raw(t) for t in tasks],
         complete=complete,
         tasks_complete=complete and source == "history",
         tasks_source=source,
-        oldest_event_time=iso_utc(oldest) if oldest else None,
+        oldest_event_time=iso(oldest) if oldest else None,
         notes=notes,
         round_trips=session.round_trips - first_request,
     )
@@ -136,7 +137,7 @@ def _retained_before(session: Session, root: Any, begin: datetime) -> datetime |
         spec.maxCount = 1
     found = session.content.eventManager.QueryEvents(spec) or []
     # Checked on the client as well: the simulator ignores the time filter.
-    return min((t for t in (_utc(e.createdTime) for e in found) if t <= begin), default=None)
+    return min((t for t in (utc(e.createdTime) for e in found) if t <= begin), default=None)
 
 
 def _read_tasks(
@@ -197,7 +198,7 @@ def _destroy(collector: Any) -> None:
 
 def _task_time(info: Any) -> datetime:
     moment = info.completeTime or info.startTime or info.queueTime
-    return _utc(moment) if moment else datetime.max.replace(tzinfo=UTC)
+    return utc(moment) if moment else datetime.max.replace(tzinfo=UTC)
 
 
 def _task_user(info: Any) -> str | None:
@@ -205,16 +206,12 @@ def _task_user(info: Any) -> str | None:
 
 
 def _in_window(moment: datetime, begin: datetime | None, end: datetime) -> bool:
-    moment = _utc(moment)
+    moment = utc(moment)
     return (begin is None or moment > begin) and moment <= end
 
 
 def _by_user(user: str | None, users: Collection[str] | None) -> bool:
     return users is None or user in users
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 __all__ = ["MAX_PAGE", "collect_history"]

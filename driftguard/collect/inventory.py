@@ -14,14 +14,14 @@ import contextlib
 import http.client
 import math
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from driftguard.collect._vmomi import VmomiSupport, vim, vmodl
 from driftguard.collect.errors import CollectError, CollectionError
-from driftguard.collect.raw import fault_text, iso_utc, to_raw
+from driftguard.collect.raw import fault_text, to_raw
 from driftguard.collect.session import Session
 from driftguard.models.raw import RAW_SCHEMA, RawInventory, RawObject, RawVCenter
+from driftguard.models.times import iso, now
 
 ProgressCallback = Callable[[str, int, int | None], None]
 """``on_progress(kind, done, total)``: ``total`` is None when the server does not say in advance."""
@@ -142,7 +142,7 @@ def collect_inventory(
     if page_size < 1:
         raise ValueError("page_size must be at least 1")
     progress = on_progress or _no_progress
-    started_at = _now()
+    started_at = iso(now())
     first_request = session.round_trips
     requested, unsupported = _split_supported(session, paths)
     content = session.content
@@ -209,7 +209,7 @@ def collect_inventory(
         schema=RAW_SCHEMA,
         vcenter=raw_vcenter(session),
         started_at=started_at,
-        finished_at=_now(),
+        finished_at=iso(now()),
         objects=dict(sorted(objects.items())),
         property_paths={name: list(chosen) for name, chosen in paths.items()},
         round_trips=session.round_trips - first_request,
@@ -343,10 +343,6 @@ def _moref_sort_key(moref: str) -> tuple[str, int, str]:
 
 def _no_progress(kind: str, done: int, total: int | None) -> None:
     del kind, done, total
-
-
-def _now() -> str:
-    return iso_utc(datetime.now(UTC))
 
 
 __all__ = [

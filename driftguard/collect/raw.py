@@ -7,10 +7,11 @@ later by producing the same dicts from the same bytes.
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from driftguard.collect._vmomi import VmomiSupport
+from driftguard.models.times import iso
 
 
 def to_raw(value: Any) -> Any:
@@ -40,7 +41,7 @@ def to_raw(value: Any) -> Any:
     if isinstance(value, float):
         return float(value)
     if isinstance(value, datetime):
-        return iso_utc(value)
+        return iso(value)
     if isinstance(value, type):
         # vmodl.TypeName values (e.g. a PropertySpec's type) arrive as classes
         return str(getattr(value, "_wsdlName", value.__name__))
@@ -68,13 +69,6 @@ def fault_text(fault: Any) -> str:
     if not message and privilege:
         message = f"requires privilege {privilege}"
     return f"{name}: {message}" if message else name
-
-
-def iso_utc(moment: datetime) -> str:
-    """ISO 8601 in UTC with an explicit ``+00:00``; a naive time is taken to be UTC already."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat()
 
 
 def _data_object(obj: Any) -> dict[str, Any]:

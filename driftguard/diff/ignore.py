@@ -26,10 +26,6 @@ DEFAULT_IGNORES: tuple[str, ...] = (
 )
 
 
-check_pattern = check_ignore_pattern
-"""The name ``api`` imports (``driftguard.models.patterns.check_ignore_pattern``)."""
-
-
 def load_ignore_file(text: str) -> list[str]:
     """Patterns of an ignore file: one per line; blank lines and lines starting with ``#`` are skipped.
 

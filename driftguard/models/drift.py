@@ -8,7 +8,7 @@ from pydantic import Field
 
 from driftguard.models.base import Model
 from driftguard.models.snapshot import Kind
-from driftguard.models.times import UtcTime
+from driftguard.models.times import MaybeTime, UtcTime
 
 Change = Literal["added", "removed", "modified", "renamed"]
 Severity = Literal["info", "low", "medium", "high", "critical"]
@@ -79,7 +79,7 @@ class DriftItem(Model):
 class Endpoint(Model):
     ref: str
     """A commit sha, or ``live``."""
-    collected_at: str | None = None
+    collected_at: MaybeTime = None
 
 
 class Summary(Model):
@@ -124,8 +124,8 @@ class LogEntry(Model):
 
     commit: str
     vcenter: str
-    committed_at: str
-    collected_at: str | None = None
+    committed_at: UtcTime
+    collected_at: MaybeTime = None
     subject: str
     summary: Summary | None = None
     """Drift against the previous snapshot, from the commit's trailer; None for the first snapshot."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
-from fnmatch import fnmatchcase
 
 from driftguard.models.drift import DriftItem
 from driftguard.models.events import Event, History, Task
+from driftguard.models.patterns import glob_any
 
 
 def merge(parts: Iterable[tuple[str, History | None]]) -> History:
@@ -48,9 +48,9 @@ def merge(parts: Iterable[tuple[str, History | None]]) -> History:
 
 def relevant(history: History, items: Sequence[DriftItem], wanted_types: Collection[str]) -> History:
     """What a later offline ``diff`` or ``check`` needs of a window's history: the events and tasks some item
-    names as a candidate, and those whose type (event type or task description id) matches a glob of
-    ``wanted_types`` — what the policy rules read (migrations, host failures, HA restarts ...), which explain no
-    drift but are findings in themselves."""
+    names as a candidate, and those whose type (event type or task description id) matches an identifier glob
+    (:func:`~driftguard.models.patterns.glob_match`) of ``wanted_types`` — what the policy rules read (migrations,
+    host failures, HA restarts ...), which explain no drift but are findings in themselves."""
     event_keys: set[str] = set()
     task_keys: set[str] = set()
     for item in items:
@@ -58,7 +58,7 @@ def relevant(history: History, items: Sequence[DriftItem], wanted_types: Collect
             (task_keys if cand.source == "task" else event_keys).add(str(cand.event_key))
 
     def wanted(kind: str) -> bool:
-        return any(fnmatchcase(kind, pattern) for pattern in wanted_types)
+        return glob_any(wanted_types, kind)
 
     return history.model_copy(
         update={

@@ -9,6 +9,7 @@ from driftguard.models.base import SCHEMA_VERSION, Model
 from driftguard.models.cluster import Cluster
 from driftguard.models.host import Host
 from driftguard.models.inventory import Datastore, DvSwitch
+from driftguard.models.times import MaybeTime
 from driftguard.models.vm import VM
 
 Kind = Literal["cluster", "host", "vm", "dvswitch", "datastore"]
@@ -55,9 +56,9 @@ class Manifest(Model):
     tool: str = "driftguard"
     tool_version: str
     vcenter: VCenterInfo
-    started_at: str
-    """ISO 8601, UTC."""
-    finished_at: str
+    started_at: MaybeTime = None
+    """When the collection began (JSON: ISO 8601 in UTC); None only for a snapshot no collection made."""
+    finished_at: MaybeTime = None
     complete: bool = True
     incomplete_reason: str | None = None
     counts: dict[str, int] = {}

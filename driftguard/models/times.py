@@ -2,7 +2,7 @@
 
 The JSON form is :func:`iso` — ``datetime.isoformat`` in UTC (``2026-11-29T02:17:54+00:00``, microseconds only
 when there are some), the format the ``driftguard.diff/v1`` contract has always carried. A naive time (the
-simulator's, or a hand-written file's) is taken to be UTC.
+simulator's, or a hand-written file's) is taken to be UTC. :func:`now` is the one wall clock of driftguard.
 """
 
 from __future__ import annotations
@@ -10,7 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, PlainSerializer
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer
+
+
+def now() -> datetime:
+    """The current time, aware UTC."""
+    return datetime.now(UTC)
 
 
 def utc(moment: datetime) -> datetime:
@@ -34,20 +39,30 @@ def parse_time(text: str) -> datetime:
     return utc(datetime.fromisoformat(text))
 
 
-def display(moment: datetime | str | None) -> str:
-    """A time for tables: ``2026-11-29 02:17:54Z`` (full precision stays in JSON); ``-`` for none, and a text
-    that is not a time unchanged."""
-    if moment is None or moment == "":
-        return "-"
-    if isinstance(moment, str):
-        try:
-            parsed = parse_time(moment)
-        except ValueError:
-            return moment
-    else:
-        parsed = moment
-    return utc(parsed).strftime("%Y-%m-%d %H:%M:%SZ")
+def parse_time_or_none(text: object) -> datetime | None:
+    """:func:`parse_time` for text read back from a place driftguard does not fully own (a commit trailer, a git
+    note): None when it is missing, empty or not a time, so a hand-edited value degrades instead of failing."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return parse_time(text)
+    except ValueError:
+        return None
+
+
+def display(moment: datetime | None) -> str:
+    """A time for tables: ``2026-11-29 02:17:54Z`` (full precision stays in JSON); ``-`` for none."""
+    return "-" if moment is None else utc(moment).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 UtcTime = Annotated[datetime, AfterValidator(utc), PlainSerializer(iso, return_type=str, when_used="json")]
 """The type of every time field of the models: validated to aware UTC, serialised by :func:`iso`."""
+
+
+def _blank_is_none(value: object) -> object:
+    return None if value == "" else value
+
+
+MaybeTime = Annotated[UtcTime | None, BeforeValidator(_blank_is_none)]
+"""An optional time; an empty text (what manifests written before times were typed held for a time the
+source did not give) reads as None."""

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from driftguard.models import ConfigChanges, Event, History, Task
 from driftguard.models.paths import render_key
-from driftguard.models.times import utc
+from driftguard.models.times import parse_time, utc
 
 Raw = Mapping[str, Any]
 _T = TypeVar("_T")
@@ -83,17 +83,15 @@ def _type_name(value: Any) -> str:
 # --- scalars ----------------------------------------------------------------------------------------------------
 
 
-def parse_time(value: Any) -> datetime | None:
-    """An ISO 8601 string (or datetime) as an aware UTC datetime; naive times are taken as UTC."""
+def _raw_time(value: Any) -> datetime | None:
+    """A raw time field (ISO 8601 text, or absent/empty) as an aware UTC time."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str):
-        parsed = datetime.fromisoformat(value)
-    else:
-        raise ValueError(f"not a time: {value!r}")
-    return utc(parsed)
+        return utc(value)
+    if isinstance(value, str):
+        return parse_time(value)
+    raise ValueError(f"not a time: {value!r}")
 
 
 def _text(value: Any) -> str | None:
@@ -348,7 +346,7 @@ def normalize_event(raw: Raw) -> Event:
     event_type = type_id if type_id and (raw_type in _EXTENDED_TYPES or not raw_type) else raw_type or "Event"
     if raw.get("key") is None:
         raise ValueError(f"{event_type} without a key")
-    created = parse_time(raw.get("createdTime"))
+    created = _raw_time(raw.get("createdTime"))
     if created is None:
         raise ValueError(f"{event_type} {raw.get('key')} without createdTime")
 
@@ -413,9 +411,9 @@ def normalize_task(raw: Raw) -> Task:
         entity=_moref_value(raw.get("entity")),
         entity_name=_text(raw.get("entityName")),
         state=_text(raw.get("state")),
-        queued=parse_time(raw.get("queueTime")),
-        started=parse_time(raw.get("startTime")),
-        completed=parse_time(raw.get("completeTime")),
+        queued=_raw_time(raw.get("queueTime")),
+        started=_raw_time(raw.get("startTime")),
+        completed=_raw_time(raw.get("completeTime")),
         user=user,
         chain_id=_chain(raw.get("eventChainId")),
         error=_task_error(raw.get("error")),
@@ -456,8 +454,8 @@ def normalize_history(raw: Raw) -> History:
     unique_tasks = {t.key: t for t in reversed(tasks)}
     complete = bool(raw.get("complete", False)) and events_ok
     return History(
-        begin=parse_time(raw.get("begin")),
-        end=parse_time(raw.get("end")),
+        begin=_raw_time(raw.get("begin")),
+        end=_raw_time(raw.get("end")),
         events=sorted(unique_events.values(), key=lambda e: (e.created, e.key)),
         tasks=sorted(unique_tasks.values(), key=_task_order),
         complete=complete,

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from driftguard.models import BundleLogs, BundleSource, HAAgent, HostEvidence, HostIdentity, LogLine
-from driftguard.models import EvidenceParams as EvidenceParams  # old import location (api); shim for the lead
+from driftguard.models.times import parse_time
 from driftguard.normalize._raw import text
 from driftguard.normalize.hostfiles import agent_files
 
@@ -34,7 +34,7 @@ def log_time(line: str, year: int | None) -> datetime | None:
         zone = m.group(4) or "Z"
         stamp = f"{m.group(1)}T{m.group(2)}{m.group(3) or ''}{'+00:00' if zone == 'Z' else zone}"
         try:
-            return datetime.fromisoformat(stamp).astimezone(UTC)
+            return parse_time(stamp)
         except ValueError:
             return None
     if (m := _SYSLOG.match(line)) and year is not None:

@@ -52,8 +52,8 @@ def _manifest(raw: Mapping[str, Any]) -> Manifest:
     return Manifest(
         tool_version=__version__,
         vcenter=vcenter_info(raw.get("vcenter")),
-        started_at=text(raw.get("started_at")) or "",
-        finished_at=text(raw.get("finished_at")) or "",
+        started_at=text(raw.get("started_at")),
+        finished_at=text(raw.get("finished_at")),
         round_trips=integer(raw.get("round_trips")) or 0,
         page_size=integer(raw.get("page_size")),
     )

@@ -48,4 +48,4 @@ def evidence_findings(
 def _no_inventory(vcenter: str) -> Snapshot:
     # The evidence rules read only the bundles; the engine's contract still hands every rule a snapshot.
     info = VCenterInfo(name=vcenter, url="")
-    return Snapshot(manifest=Manifest(tool_version="", vcenter=info, started_at="", finished_at=""))
+    return Snapshot(manifest=Manifest(tool_version="", vcenter=info))

@@ -38,7 +38,7 @@ def who(attribution: Attribution | None) -> str:
 
 
 def _endpoints(report: DiffReport) -> str:
-    def one(ref: str, at: str | None) -> str:
+    def one(ref: str, at: datetime | None) -> str:
         short_ref = ref if ref == "live" else ref[:10]
         return f"{short_ref} ({when(at)})" if at else short_ref
 
@@ -56,7 +56,7 @@ def summary_line(report: DiffReport) -> str:
     )
 
 
-def when(time: datetime | str | None) -> str:
+def when(time: datetime | None) -> str:
     """ISO 8601 → "2026-11-29 02:17:54Z" for tables (full precision stays in JSON)."""
     return display(time)
 

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from driftguard.models import LogEntry
+from driftguard.models.times import iso
 from driftguard.report._util import md_escape
 from driftguard.report.escape import md_code, text
 
@@ -28,10 +29,13 @@ def log_text(entries: list[LogEntry], console: Console) -> None:
     for column in ("commit", "vcenter", "collected", "drift"):
         table.add_column(column, overflow="fold")
     for e in entries:
-        table.add_row(
-            *(text(cell) for cell in (e.commit[:10], e.vcenter, e.collected_at or e.committed_at, _summary(e)))
-        )
+        table.add_row(*(text(cell) for cell in (e.commit[:10], e.vcenter, _when(e), _summary(e))))
     console.print(table)
+
+
+def _when(entry: LogEntry) -> str:
+    """When the snapshot was collected (else committed), in the full JSON form the log has always shown."""
+    return iso(entry.collected_at or entry.committed_at)
 
 
 def log_json(entries: list[LogEntry]) -> str:
@@ -42,6 +46,6 @@ def log_json(entries: list[LogEntry]) -> str:
 def log_markdown(entries: list[LogEntry]) -> str:
     lines = ["| commit | vcenter | collected | drift |", "|---|---|---|---|"]
     for e in entries:
-        cells = [md_code(e.commit[:10]), md_escape(e.vcenter), md_escape(e.collected_at or e.committed_at), _summary(e)]
+        cells = [md_code(e.commit[:10]), md_escape(e.vcenter), md_escape(_when(e)), _summary(e)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from driftguard.models import DriftItem
 from driftguard.models.plan import BaselineIssue, PlanGroup, PlannedExpectation, PlanReport
+from driftguard.models.times import iso
 from driftguard.report._util import md_escape
 from driftguard.report.escape import md_code, text, visible
 
@@ -94,7 +95,10 @@ def _render(report: PlanReport, cap: int | None, artifact: str) -> tuple[str, in
         return rows[:cap]
 
     out = [MARKER, f"## {headline(report)}", ""]
-    snaps = ", ".join(f"{_prose_code(e.ref[:10])} ({md_escape(e.collected_at or '?')})" for e in report.snapshots)
+    snaps = ", ".join(
+        f"{_prose_code(e.ref[:10])} ({md_escape(iso(e.collected_at) if e.collected_at else '?')})"
+        for e in report.snapshots
+    )
     snaps = snaps or "none"
     base, head = _prose_code(report.base.ref[:10]), _prose_code(report.head.ref[:10])
     out.append(f"base {base} → head {head} · evaluated on snapshot {snaps}")

@@ -12,32 +12,15 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from driftguard.models import (
-    SCHEMA_VERSION,
-    VM,
-    Cluster,
-    Datastore,
-    DvSwitch,
-    Host,
-    Kind,
-    Manifest,
-    Snapshot,
-)
+from driftguard.models import KIND_MODELS, SCHEMA_VERSION, Kind, Manifest, Snapshot
+from driftguard.models.times import parse_time_or_none
 from driftguard.store.errors import CorruptRepoError, StoreError, UnknownRevisionError
 from driftguard.store.layout import MANIFEST, parse_object_path, vcenter_dir
 from driftguard.store.notes import read_note
 from driftguard.store.plumbing import Plumbing
-from driftguard.store.trailers import TRAILER_PREFIX, SnapshotRef, parse_time, snapshot_ref
+from driftguard.store.trailers import TRAILER_PREFIX, SnapshotRef, snapshot_ref
 
 _M = TypeVar("_M", bound=BaseModel)
-
-_MODELS: dict[Kind, type[Cluster | Host | VM | DvSwitch | Datastore]] = {
-    "cluster": Cluster,
-    "host": Host,
-    "vm": VM,
-    "dvswitch": DvSwitch,
-    "datastore": Datastore,
-}
 
 
 class SnapshotReader:
@@ -86,10 +69,10 @@ class SnapshotReader:
             return None
         state = self.git.state_commit(sha, directory) or sha
         stored = self._manifest_at(state, directory)
-        times = [parse_time(stored.started_at) if stored else None]
+        times = [stored.started_at if stored else None]
         entry = read_note(self.git, state).get(vcenter)
         if isinstance(entry, dict):
-            times.append(parse_time(entry.get("started_at")))
+            times.append(parse_time_or_none(entry.get("started_at")))
         known = [time for time in times if time is not None]
         return max(known) if known else None
 
@@ -143,12 +126,12 @@ class SnapshotReader:
                 f"snapshot of {vcenter} at {rev!r} has schema {manifest.schema_version}; "
                 f"this driftguard reads schema {SCHEMA_VERSION}"
             )
-        collections: dict[Kind, dict[str, Any]] = {kind: {} for kind in _MODELS}
+        collections: dict[Kind, dict[str, Any]] = {kind: {} for kind in KIND_MODELS}
         for path, blob in objects.items():
             key = parse_object_path(path)
             if key is None:
                 raise StoreError(f"unexpected file {path} in state repo {self.path} at {rev!r}")
-            obj = _validate(_MODELS[key.kind], contents[blob], path, self.path)
+            obj = _validate(KIND_MODELS[key.kind], contents[blob], path, self.path)
             if obj.id != key.id or obj.id in collections[key.kind]:
                 raise StoreError(f"file {path} in state repo {self.path} does not match its object id {obj.id!r}")
             collections[key.kind][obj.id] = obj

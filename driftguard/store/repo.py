@@ -29,7 +29,7 @@ import logging
 import os
 import shutil
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
@@ -40,6 +40,7 @@ from driftguard.models import (
     Snapshot,
 )
 from driftguard.models.canonical import canonical_bytes
+from driftguard.models.times import now as clock_now
 from driftguard.store.errors import StoreError
 from driftguard.store.gitrun import GitRunner, SubprocessGit, first_line
 from driftguard.store.layout import (
@@ -202,7 +203,7 @@ class StateRepo(SnapshotReader):
                 f"this driftguard writes schema {SCHEMA_VERSION}"
             )
         author = author or DEFAULT_SIGNATURE
-        env = identity_env(author, committer or author, now or datetime.now(UTC))
+        env = identity_env(author, committer or author, now or clock_now())
         directory = vcenter_dir(vcenter)
         manifest_file = f"{directory}/{MANIFEST}"
         extra_trailers = caller_trailers(summary, trailers)
@@ -249,7 +250,7 @@ class StateRepo(SnapshotReader):
             if not path.startswith(prefix) or ".." in PurePosixPath(path).parts:
                 raise StoreError(f"refusing to write {path!r} outside {directory}/")
         author = author or DEFAULT_SIGNATURE
-        env = identity_env(author, author, now or datetime.now(UTC))
+        env = identity_env(author, author, now or clock_now())
         data = dict(files)
         directory = directory.rstrip("/")
         with self.lock():

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from driftguard.models import Manifest
+from driftguard.models.times import iso, parse_time_or_none
 from driftguard.store.layout import parse_object_path
 
 TRAILER_PREFIX = "Driftguard-"
@@ -52,9 +53,9 @@ class SnapshotRef:
     committed_at: datetime
     vcenter: str
     subject: str
-    started_at: str | None = None
+    started_at: datetime | None = None
     """Manifest ``started_at`` (from the trailer)."""
-    collected_at: str | None = None
+    collected_at: datetime | None = None
     """Manifest ``finished_at``: when the collection that this commit stores completed."""
     summary: Any = None
     """The parsed ``Driftguard-Summary`` trailer (the caller's JSON); None when absent or not JSON."""
@@ -65,14 +66,8 @@ class SnapshotRef:
     """Every ``Driftguard-*`` trailer, raw."""
 
 
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+def _time_value(moment: datetime | None) -> str:
+    return iso(moment) if moment is not None else ""
 
 
 def _trailer_value(value: str) -> str:
@@ -128,8 +123,8 @@ def snapshot_ref(commit: str, committed: int, body: str, vcenter: str | None) ->
         committed_at=datetime.fromtimestamp(committed, UTC),
         vcenter=name if name is not None else str(vcenter),
         subject=body.strip().split("\n", 1)[0],
-        started_at=trailers.get(f"{TRAILER_PREFIX}Started-At"),
-        collected_at=trailers.get(f"{TRAILER_PREFIX}Finished-At"),
+        started_at=parse_time_or_none(trailers.get(f"{TRAILER_PREFIX}Started-At")),
+        collected_at=parse_time_or_none(trailers.get(f"{TRAILER_PREFIX}Finished-At")),
         summary=json_or_none(trailers.get(f"{TRAILER_PREFIX}Summary")),
         objects=counts_or_none(trailers.get(f"{TRAILER_PREFIX}Objects")),
         trailers=trailers,
@@ -179,8 +174,8 @@ def commit_message(message: str, manifest: Manifest, counts: Mapping[str, int], 
     body = "\n".join(lines[1:]).strip()
     trailers = [
         (f"{TRAILER_PREFIX}Vcenter", manifest.vcenter.name),
-        (f"{TRAILER_PREFIX}Started-At", manifest.started_at),
-        (f"{TRAILER_PREFIX}Finished-At", manifest.finished_at),
+        (f"{TRAILER_PREFIX}Started-At", _time_value(manifest.started_at)),
+        (f"{TRAILER_PREFIX}Finished-At", _time_value(manifest.finished_at)),
         (f"{TRAILER_PREFIX}Schema", str(manifest.schema_version)),
         (f"{TRAILER_PREFIX}Objects", json.dumps(dict(counts), sort_keys=True, separators=(",", ":"))),
         *extra,

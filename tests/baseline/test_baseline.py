@@ -17,6 +17,7 @@ import pytest
 from driftguard import api, baseline
 from driftguard.baseline import paths
 from driftguard.models import DiffReport, Snapshot
+from driftguard.models.paths import PathError
 from driftguard.models.plan import PlanGroup, PlannedExpectation, PlanReport
 from driftguard.report.plan import COMMENT_LIMIT, MARKER, group_line, plan_markdown
 from driftguard.store import StateRepo
@@ -161,7 +162,7 @@ def test_paths_resolve_against_the_models() -> None:
     assert paths.resolve("host", "network.portgroups[*].effective_security.forged_transmits") is not None
     assert paths.resolve("vm", 'devices["CD/DVD drive 1"].backing.file_name') is not None
     for kind, bad in [("cluster", "ha.options.x"), ("vm", "cpu[*]"), ("host", "id"), ("host", 'network["x"]')]:
-        with pytest.raises(paths.PathError):
+        with pytest.raises(PathError):
             paths.resolve(kind, bad)  # type: ignore[arg-type]
 
 

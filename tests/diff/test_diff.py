@@ -16,6 +16,7 @@ from driftguard.models import (
     TeamingPolicy,
 )
 from driftguard.models.paths import under_any
+from driftguard.models.times import parse_time
 from tests.invariants import assert_roundtrip, checked_diff
 from tests.strategies import example_snapshot
 
@@ -43,7 +44,7 @@ def test_identical_snapshots_have_no_drift(base: Snapshot) -> None:
 
 
 def test_manifest_differences_are_not_drift(base: Snapshot) -> None:
-    manifest = base.manifest.model_copy(update={"started_at": "2027-01-01T00:00:00Z", "round_trips": 99})
+    manifest = base.manifest.model_copy(update={"started_at": parse_time("2027-01-01T00:00:00Z"), "round_trips": 99})
     assert checked_diff(base, base.model_copy(update={"manifest": manifest})) == []
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from driftguard.diff import CATEGORY_RULES, FALLBACK, CategoryRule, categorize, glob_match
+from driftguard.diff import CATEGORY_RULES, FALLBACK, CategoryRule, categorize
 from driftguard.models import Change
+from driftguard.models.patterns import glob_match
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from driftguard.diff import DEFAULT_IGNORES, IgnorePatternError, IgnoreTable, check_pattern, load_ignore_file
+from driftguard.diff import DEFAULT_IGNORES, IgnoreTable, load_ignore_file
+from driftguard.models.patterns import IgnorePatternError, check_ignore_pattern
 
 
 def test_defaults_are_short_and_valid() -> None:
@@ -34,12 +35,12 @@ def test_a_colon_inside_the_path_is_part_of_the_path() -> None:
 def test_invalid_patterns() -> None:
     for bad in ("ha_state", "hosts:ha_state", "!nope:x"):
         with pytest.raises(IgnorePatternError):
-            check_pattern(bad)
+            check_ignore_pattern(bad)
     with pytest.raises(IgnorePatternError):
         IgnoreTable(["ha_state"])
-    assert check_pattern("  vm:power_state  ") == "vm:power_state"
-    assert check_pattern("*:x") == "*:x"
-    assert check_pattern("d*:x") == "d*:x"
+    assert check_ignore_pattern("  vm:power_state  ") == "vm:power_state"
+    assert check_ignore_pattern("*:x") == "*:x"
+    assert check_ignore_pattern("d*:x") == "d*:x"
 
 
 def test_ignore_file() -> None:

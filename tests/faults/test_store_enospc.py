@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from driftguard.models import Snapshot
+from driftguard.models.times import parse_time
 from driftguard.store import DiskFullError, StateRepo
 from tests.faults._store_support import assert_complete_head, error_line, make_base, run_snapshot
 from tests.faults.health import assert_healthy, assert_no_traceback, head
@@ -64,7 +65,7 @@ def _with_power(snapshot: Snapshot, *vm_ids: str) -> Snapshot:
 
 
 def _later(snapshot: Snapshot) -> Snapshot:
-    manifest = snapshot.manifest.model_copy(update={"started_at": "2026-03-01T00:00:00+00:00"})
+    manifest = snapshot.manifest.model_copy(update={"started_at": parse_time("2026-03-01T00:00:00+00:00")})
     return snapshot.model_copy(update={"manifest": manifest})
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from driftguard.models import Snapshot
 from driftguard.models.canonical import canonical_bytes
+from driftguard.models.times import parse_time
 from driftguard.store import (
     NOTES_REF,
     GitResult,
@@ -72,8 +73,8 @@ def later(snapshot: Snapshot, started_at: str, **vcenter: str) -> Snapshot:
     """The same objects, collected at another time (only volatile manifest fields differ, unless ``vcenter``)."""
     manifest = snapshot.manifest.model_copy(
         update={
-            "started_at": started_at,
-            "finished_at": started_at,
+            "started_at": parse_time(started_at),
+            "finished_at": parse_time(started_at),
             "round_trips": snapshot.manifest.round_trips + 7,
             "vcenter": snapshot.manifest.vcenter.model_copy(update=vcenter),
         }

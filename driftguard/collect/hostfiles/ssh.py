@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +24,8 @@ import paramiko
 
 from driftguard.collect.errors import CollectError
 from driftguard.collect.hostfiles.config import SshTarget
-from driftguard.collect.raw import iso_utc
 from driftguard.models.raw import RAW_HOST_FILES_SCHEMA, RawFile, RawHostFiles, RawHostRead
+from driftguard.models.times import iso, now
 
 AGENT_DIRS: tuple[str, ...] = ("/etc/opt/vmware/aam", "/etc/opt/vmware/fdm")
 """Legacy AAM (ESX ≤ 4.1) and FDM (vSphere 5.0+) configuration directories."""
@@ -255,7 +254,7 @@ def collect_host_files(
 
     A host that cannot be read has its reason in ``error``; the collection itself never fails for one host.
     """
-    started_at = iso_utc(datetime.now(UTC))
+    started_at = iso(now())
     ids = sorted(targets)
     hosts: dict[str, RawHostRead] = {}
     done = 0
@@ -271,7 +270,7 @@ def collect_host_files(
         schema=RAW_HOST_FILES_SCHEMA,
         source="ssh",
         started_at=started_at,
-        finished_at=iso_utc(datetime.now(UTC)),
+        finished_at=iso(now()),
         hosts=hosts,
         cluster_runtime={},
         parallelism=parallelism,
