@@ -34,8 +34,8 @@ imports: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 # Coverage of driftguard/ by the tests that run in-process (subprocess runs are not traced); the floor is the figure
-# measured on main, so a change that drops tested code fails here.
-COVERAGE_FLOOR ?= 0
+# measured on main (94.07% of 10,183 statements, December), so a change that drops tested code fails here.
+COVERAGE_FLOOR ?= 94
 unit: deps vcsim
 	CI=$${CI:-} $(PY) -m pytest -q --cov=driftguard --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
