@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,20 +24,11 @@ from driftguard.collect import collect_history, connect
 from tests.faults._collect_support import PASSWORD, REPO_ROOT, USER, assert_secret_free, snapshot
 from tests.faults.health import assert_healthy, assert_no_traceback, head
 from tests.vcsim import scenario
-from tests.vcsim.harness import Vcsim, start
+from tests.vcsim.harness import Vcsim
 
 pytestmark = pytest.mark.vcsim
 
 ADMIN = "VSPHERE.LOCAL\\alice"
-
-
-@pytest.fixture
-def sim(vcsim_binary: Path) -> Iterator[Vcsim]:
-    simulator = start(vcsim_binary)
-    try:
-        yield simulator
-    finally:
-        simulator.stop()
 
 
 def create_and_destroy_vm(url: str, name: str) -> None:
@@ -70,16 +60,16 @@ def read_tasks(url: str) -> list[dict[str, Any]]:
     return history["tasks"]
 
 
-def test_history_with_foreign_entity_types_does_not_break_later_snapshots(sim: Vcsim, tmp_path: Path) -> None:
+def test_history_with_foreign_entity_types_does_not_break_later_snapshots(vcsim: Vcsim, tmp_path: Path) -> None:
     repo = tmp_path / "state"
-    first = snapshot(sim.url, repo)
+    first = snapshot(vcsim.url, repo)
     assert first.returncode == 0, first.stderr
 
-    create_and_destroy_vm(sim.url, "dg-temporary")
-    destroy_vm(sim.url, "DC0_C0_H0_VM0")
+    create_and_destroy_vm(vcsim.url, "dg-temporary")
+    destroy_vm(vcsim.url, "DC0_C0_H0_VM0")
 
     # The history now holds a task on the VirtualDiskManager; it is kept, with the type the server named.
-    tasks = read_tasks(sim.url)
+    tasks = read_tasks(vcsim.url)
     foreign = [t for t in tasks if t.get("entity", {}).get("type") == "VirtualDiskManager"]
     assert foreign, [t.get("entity") for t in tasks]
     assert all(t["entity"]["value"] for t in foreign)
@@ -87,9 +77,9 @@ def test_history_with_foreign_entity_types_does_not_break_later_snapshots(sim: V
     # Every later snapshot that reads the history succeeds: one after the destroy, one after another change.
     for change in (None, "cpus"):
         if change == "cpus":
-            scenario.set_vm_cpus(sim.url, ADMIN, "DC0_C0_H1_VM0", 3)
+            scenario.set_vm_cpus(vcsim.url, ADMIN, "DC0_C0_H1_VM0", 3)
         before = head(repo)
-        later = snapshot(sim.url, repo)
+        later = snapshot(vcsim.url, repo)
         assert later.returncode == 0, later.stderr
         assert "committed" in later.stderr, later.stderr
         assert head(repo) != before
@@ -104,12 +94,12 @@ def test_history_with_foreign_entity_types_does_not_break_later_snapshots(sim: V
     assert "alice" in log[1], log  # the destroyed VM
 
 
-def test_diff_live_reads_the_same_history(sim: Vcsim, tmp_path: Path) -> None:
+def test_diff_live_reads_the_same_history(vcsim: Vcsim, tmp_path: Path) -> None:
     """``diff --live`` (another path that reads the history) is unaffected too."""
     repo = tmp_path / "state"
-    assert snapshot(sim.url, repo).returncode == 0
-    create_and_destroy_vm(sim.url, "dg-temporary-2")
-    destroy_vm(sim.url, "DC0_C0_H0_VM1")
+    assert snapshot(vcsim.url, repo).returncode == 0
+    create_and_destroy_vm(vcsim.url, "dg-temporary-2")
+    destroy_vm(vcsim.url, "DC0_C0_H0_VM1")
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "DRIFTGUARD_PASSWORD": PASSWORD, "NO_COLOR": "1"}
     before = head(repo)
     result = subprocess.run(
@@ -120,7 +110,7 @@ def test_diff_live_reads_the_same_history(sim: Vcsim, tmp_path: Path) -> None:
             "diff",
             "--live",
             "--vcenter",
-            sim.url,
+            vcsim.url,
             "--user",
             USER,
             "--repo",
