@@ -50,6 +50,7 @@ from driftguard.models import (
     SnapshotObject,
     Task,
 )
+from driftguard.models.drift import UserSource
 from driftguard.models.paths import overlaps, render_key
 from driftguard.models.patterns import glob_any
 from driftguard.models.times import iso, utc
@@ -99,6 +100,18 @@ def _nic_keys(_: int | str | None, objects: Objects) -> list[int | str]:
     )
 
 
+def _disk_keys(_: int | str | None, objects: Objects) -> list[int | str]:
+    return sorted(
+        {
+            device.key
+            for o in objects
+            if isinstance(o, VM)
+            for device in o.devices.values()
+            if device.backing and (device.backing.datastore or device.backing.file_name)
+        }
+    )
+
+
 def _the_key(key: int | str | None, _: Objects) -> list[int | str]:
     return [] if key is None else [key]
 
@@ -108,6 +121,7 @@ _RESOLVERS: dict[str, Callable[[int | str | None, Objects], list[int | str]]] = 
     "device": _device_keys,
     "rule": _rule_keys,
     "nics": _nic_keys,
+    "disks": _disk_keys,
 }
 
 
@@ -254,12 +268,28 @@ def _event_hit(event: Event, item: DriftItem, rule: Rule, own: bool, properties:
         return _Hit(event, "likely", own=False)
     if glob_any(rule.exact_types(item.new), event.type):
         return _Hit(event, "exact", own=True)
-    if rule.exact_field and isinstance(item.new, str) and getattr(event, rule.exact_field) == item.new:
+    if rule.exact_field and _names_new_value(getattr(event, rule.exact_field), item):
         return _Hit(event, "exact", own=True)
     if properties and event.changed_paths:
         named = any(overlaps(changed, prop) for changed in event.changed_paths for prop in properties)
-        return _Hit(event, "exact", own=True) if named else None
+        if named:
+            return _Hit(event, "exact", own=True)
+        if not event.unmapped_changes:
+            return None  # it says what it changed, and that is something else
+    # it does not say, or says it in text we cannot map to a property: what its type proves, never evidence against
     return _Hit(event, "likely", own=True)
+
+
+def _names_new_value(value: str | None, item: DriftItem) -> bool:
+    """Whether an event field (a migration's destination host, datastore ...) is the item's new value, or one that
+    a list of them gained (``datastores``)."""
+    if value is None:
+        return False
+    if isinstance(item.new, str):
+        return value == item.new
+    if isinstance(item.new, list):
+        return value in item.new and not (isinstance(item.old, list) and value in item.old)
+    return False
 
 
 def _hits(item: DriftItem, rule: Rule, objects: Objects, window: _Window) -> tuple[list[_Hit], int]:
@@ -289,6 +319,9 @@ def _hits(item: DriftItem, rule: Rule, objects: Objects, window: _Window) -> tup
             if glob_any(source.tasks, task.description_id):
                 exact = own and glob_any(rule.exact_types(item.new), task.description_id)
                 hits.append(_Hit(task, "exact" if exact else "likely", own, window.linked_event(task, event_types)))
+    # An operation one of whose events names other properties only explains a different change, and takes its
+    # task down with it; but not when another of its records names this change (a DasEnabledEvent of the chain).
+    excluded -= {h.chain for h in hits if h.confidence == "exact"}
     return [h for h in hits if h.chain not in excluded], len(excluded)
 
 
@@ -339,6 +372,54 @@ def _candidate(best: _Hit, members: list[_Hit]) -> Candidate:
     )
 
 
+SAME_OPERATION_SECONDS = 5.0
+"""How close an event must be to a task's run on the same object to be one operation with it (ESXi forwards its
+``esx.audit.*`` events within a second or two of the task that caused them)."""
+
+
+def _best_user(merged: list[tuple[_Hit, list[_Hit]]]) -> tuple[str | None, UserSource | None, int | str | None]:
+    """The user of the best operation, where it came from, and the key of the record that gave it.
+
+    The record that best says *what* changed (an ESXi-forwarded event) often has no user; then another record of
+    its chain, else a candidate task on the same object that ran within seconds of the event, says *who*.
+    """
+    best, members = merged[0]
+    if best.record.user:
+        return best.record.user, "record", best.record.key
+    for member in members:
+        if member.record.user:
+            return member.record.user, "chain", member.record.key
+    if isinstance(best.record, Event):
+        event = best.record
+        objects = {getattr(event, f) for f in _EVENT_FIELDS} - {None}
+        created = utc(event.created).timestamp()
+        concurrent = [
+            hit.record
+            for _, group in merged
+            for hit in group
+            if isinstance(hit.record, Task)
+            and hit.record.user
+            and hit.record.entity in objects
+            and _near(hit.record, created)
+        ]
+        if concurrent:
+            task = min(concurrent, key=lambda t: (_distance(t, created), t.key))
+            return task.user, "concurrent task", task.key
+    return None, None, None
+
+
+def _distance(task: Task, moment: float) -> float:
+    span = _task_span(task)
+    if span is None:
+        return float("inf")
+    first, last = span[0].timestamp(), span[1].timestamp()
+    return max(first - moment, 0.0, moment - last)
+
+
+def _near(task: Task, moment: float) -> bool:
+    return _distance(task, moment) <= SAME_OPERATION_SECONDS
+
+
 # --- status -----------------------------------------------------------------------------------------------------
 
 
@@ -370,17 +451,21 @@ def _attribute_item(item: DriftItem, objects: Objects, window: _Window) -> Attri
         return Attribution(status="unknown", reason=f"vCenter records no event or task for {_subject(item)}")
 
     hits, excluded = _hits(item, rule, objects, window)
-    candidates = [_candidate(best, members) for best, members in _merge(hits)]
+    merged = _merge(hits)
+    candidates = [_candidate(best, members) for best, members in merged]
     if candidates:
         best = candidates[0]
+        user, source, record = _best_user(merged)
         return Attribution(
             status="attributed",
             confidence=best.confidence,
-            user=best.user,
+            user=user,
             time=best.time,
             event_type=best.event_type,
             event_key=best.event_key,
             chain_id=best.chain_id,
+            user_source=source,
+            user_record=record,
             candidates=candidates,
         )
     gap = coverage_gap(window.history, window.t0, window.t1)

@@ -6,11 +6,12 @@ Each :class:`Rule` maps a canonical path pattern of one object kind (the readabl
 * ``properties``: the vSphere property paths behind it. An event whose ``changed_paths`` overlap one of them is an
   *exact* match; an event of a relevant type that names only other properties is not a candidate at all.
   Placeholders: ``{key}`` the key matched by ``[*]``; ``{device}`` the device key(s) of the device with that label;
-  ``{rule}`` the key of the DRS rule with that name; ``{nics}`` the device keys of the VM's network adapters.
+  ``{rule}`` the key of the DRS rule with that name; ``{nics}`` the device keys of the VM's network adapters;
+  ``{disks}`` the device keys of its devices backed by a file or datastore (disks, ISO images ...).
 * ``sources``: where such events and tasks are posted (the object itself, or a parent where the setting lives or
   from which it is driven: the VM's cluster and host, the host's cluster, a cluster's member hosts, a distributed
   portgroup) and their event types / task ``descriptionId``s. Both vCenter's ids and the simulator's
-  (``VirtualMachine.reconfigVm`` ...) are listed. A trailing ``*`` matches by prefix (``esx.audit.lockdownmode.*``).
+  (``VirtualMachine.reconfigVm`` ...) are listed. A trailing ``*`` matches by prefix (``com.vmware.vcIntegrity.*``).
 * ``exact``: event types / task ids that name the change by themselves when posted on the object
   (``VmRenamedEvent`` for a rename, ``VmCreatedEvent`` for an added VM); ``exact_by_value``: the same, only when
   the new value is the given one (``DasEnabledEvent`` when ``ha.enabled`` became true); ``exact_field``: an
@@ -134,8 +135,9 @@ VM_MIGRATE_BY_HOST = Source(
     ),
 )
 VM_SNAPSHOT = Source(
+    # vCenter 6.7u3-8.0u3 post no event for taking, removing or renaming a snapshot: only these tasks record it
     "self",
-    _s("com.vmware.vc.vm.VmSnapshot*"),
+    _s(),
     _s(
         "VirtualMachine.createSnapshot", "VirtualMachine.createSnapshotEx", "VirtualMachine.removeAllSnapshots",
         "VirtualMachine.RemoveAllSnapshots", "VirtualMachine.revertToCurrentSnapshot",
@@ -174,8 +176,10 @@ HOST_PROFILE = Source(
     ),
 )
 HOST_NETWORK = Source(
+    # No event: the only esx.audit.net.* ids (6.7u3, 7.0u3, 8.0u3 catalogues) are firewall and LACP events, which
+    # change none of these paths (the firewall and LAGs are not in the host model), so they explain nothing here.
     "self",
-    _s("esx.audit.net.*"),
+    _s(),
     _s(
         "host.NetworkSystem.updateNetworkConfig", "host.NetworkSystem.addVirtualSwitch",
         "host.NetworkSystem.removeVirtualSwitch", "host.NetworkSystem.updateVirtualSwitch",
@@ -230,7 +234,7 @@ HOST_MOVE_BY_CLUSTER = Source(
 HOST_DATASTORES = Source(
     "self",
     _s(
-        "DatastoreDiscoveredEvent", "NASDatastoreCreatedEvent", "VmfsDatastoreCreatedEvent",
+        "DatastoreDiscoveredEvent", "NASDatastoreCreatedEvent", "VMFSDatastoreCreatedEvent",
         "LocalDatastoreCreatedEvent", "DatastoreRemovedOnHostEvent", "DatastoreDestroyedEvent",
     ),
     _s(
@@ -337,9 +341,14 @@ _VM: list[Rule] = [
     Rule("vm", "host", ("runtime.host",), _VM_PLACEMENT, exact_field="host"),
     Rule("vm", "cluster", ("resourcePool", "runtime.host"), _VM_PLACEMENT, exact_field="cluster"),
     Rule("vm", "datacenter", (), ()),  # the datacenter's name: renaming it posts nothing on the VM
-    Rule("vm", "datastores", ("datastore", "config.files", "config.hardware.device"), (VM_RECONFIGURE, VM_MIGRATE)),
+    # the datastores a VM uses change with its files and disks, not with any other device; a migration or
+    # relocation whose destination datastore (``ds``) the list gained names the change by itself
+    Rule("vm", "datastores", ("datastore", "config.files", "config.hardware.device[{disks}]"),
+         (VM_RECONFIGURE, VM_MIGRATE), exact_field="datastore"),
     Rule("vm", "snapshots", ("snapshot",), (VM_SNAPSHOT,)),
-    Rule("vm", "current_snapshot", ("snapshot.currentSnapshot",), (VM_SNAPSHOT,)),
+    Rule("vm", "current_snapshot", ("snapshot.currentSnapshot",), (
+        VM_SNAPSHOT, Source("self", _s("com.vmware.vc.vm.VmStateRevertedToSnapshot")),
+    ), exact=_s("com.vmware.vc.vm.VmStateRevertedToSnapshot", "vm.Snapshot.revert")),
     Rule("vm", "ft_role", ("config.ftInfo",), (
         VM_RECONFIGURE,
         Source(
@@ -480,7 +489,7 @@ _HOST: list[Rule] = [
     ],
     Rule("host", "lockdown_mode", ("config.lockdownMode",), (
         HOST_PROFILE,
-        Source("self", _s("esx.audit.lockdownmode.*", "com.vmware.vc.host.Lockdown*"), _s(
+        Source("self", _s("esx.audit.lockdownmode.enabled", "esx.audit.lockdownmode.disabled"), _s(
             "host.HostAccessManager.changeLockdownMode", "HostSystem.enterLockdownMode",
             "HostSystem.exitLockdownMode"), always_posts_event=True),
     ), exact_by_value=(
@@ -554,16 +563,16 @@ _DATASTORE: list[Rule] = [
         "DatastoreCapacityIncreasedEvent"), _s("Datastore.refresh")),), exact=_s("DatastoreCapacityIncreasedEvent")),
     Rule("datastore", "hosts", ("host",), (Source("self", _s(
         "DatastoreDiscoveredEvent", "DatastoreRemovedOnHostEvent", "NASDatastoreCreatedEvent",
-        "VmfsDatastoreCreatedEvent", "LocalDatastoreCreatedEvent")),)),
+        "VMFSDatastoreCreatedEvent", "LocalDatastoreCreatedEvent")),)),
     Rule("datastore", "multiple_host_access", ("summary.multipleHostAccess",), (Source("self", _s(
         "DatastoreDiscoveredEvent", "DatastoreRemovedOnHostEvent")),)),
     Rule("datastore", "type", (), ()),
     Rule("datastore", "url", (), ()),
     Rule("datastore", "datacenter", (), ()),
     Rule("datastore", "", (), (Source("self", _s(
-        "DatastoreDiscoveredEvent", "NASDatastoreCreatedEvent", "VmfsDatastoreCreatedEvent",
+        "DatastoreDiscoveredEvent", "NASDatastoreCreatedEvent", "VMFSDatastoreCreatedEvent",
         "LocalDatastoreCreatedEvent"), always_posts_event=True),), change="added", exact=_s(
-        "NASDatastoreCreatedEvent", "VmfsDatastoreCreatedEvent", "LocalDatastoreCreatedEvent")),
+        "NASDatastoreCreatedEvent", "VMFSDatastoreCreatedEvent", "LocalDatastoreCreatedEvent")),
     Rule("datastore", "", (), (Source("self", _s("DatastoreDestroyedEvent", "DatastoreRemovedOnHostEvent"), _s(
         "Datastore.destroy", "Datastore.destroyDatastore", "ManagedEntity.destroy"), always_posts_event=True),),
         change="removed",

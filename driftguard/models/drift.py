@@ -15,6 +15,9 @@ Severity = Literal["info", "low", "medium", "high", "critical"]
 SEVERITIES: tuple[Severity, ...] = ("info", "low", "medium", "high", "critical")
 AttributionStatus = Literal["attributed", "unattributed", "unknown"]
 Confidence = Literal["exact", "likely"]
+UserSource = Literal["record", "chain", "concurrent task"]
+"""Where an attribution's user comes from: the best record itself; another record of its chain (the task of the
+event); a task on the same object that ran when the event was posted (an ESXi-forwarded event has no user)."""
 
 
 class Candidate(Model):
@@ -41,6 +44,11 @@ class Attribution(Model):
     event_type: str | None = None
     event_key: int | str | None = None
     chain_id: int | None = None
+    user_source: UserSource | None = None
+    """Where ``user`` comes from (None when there is no user): the record that best says *what* changed does not
+    always say *who*; then the user of the same operation is reported, and this says which record gave it."""
+    user_record: int | str | None = None
+    """Key of the event or task that gave ``user``."""
     reason: str | None = None
     """Why the status is unattributed/unknown (no candidate event; history purged ...)."""
     candidates: list[Candidate] = []

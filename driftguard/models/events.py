@@ -36,6 +36,10 @@ class Event(Model):
     changed_paths: list[str] = []
     """vSphere property paths the event says it changed (from ``configSpec`` / ``configChanges``), e.g.
     ``config.hardware.numCPU``. Empty when the event does not say."""
+    unmapped_changes: list[str] = []
+    """Paths the event's ``configChanges`` names that cannot be mapped to a property of its object (an unknown
+    root, a positional index into a keyed list such as ``option[3]``). They say *something* changed, not what:
+    attribution never takes them as evidence that the event changed something else."""
 
 
 class Task(Model):

@@ -5,9 +5,18 @@ The raw layer keeps each data object's vSphere type name in ``_type``, morefs as
 are simply absent. Everything here tolerates missing keys: a field that is not there stays None.
 
 ``Event.changed_paths`` lists the vSphere property paths an event says it changed, read from
-``VmReconfiguredEvent.configSpec`` and from ``configChanges`` text (vCenter 6.5+). Keys inside paths are always
+``configChanges`` text (vCenter 6.5+) and ``VmReconfiguredEvent.configSpec``. Keys inside paths are always
 rendered the same way, because attribution compares them as strings: an integer key bare
 (``config.hardware.device[3002]``), any other key as a JSON string (``option["das.isolationaddress0"]``).
+
+``configChanges`` is vCenter's own diff of the object's configuration, so where it names anything it is the
+authority: the ``configSpec`` then adds only paths outside ``config`` (the part vCenter diffs), and never its
+echo fields (``changeVersion``, ``createDate``, ``files.vmPathName``), which a real vCenter re-sends on every
+reconfigure whatever changed. Cluster change text comes in several spellings: relative to the spec
+(``dasConfig.option("k").value``), to the legacy ``configuration`` property, or to ``configurationEx``; all are
+mapped to ``configurationEx``. What cannot be mapped to a property of the object (an unknown root, a positional
+index such as ``option[3]`` into a list keyed by name) goes to ``Event.unmapped_changes``: evidence that the
+event changed *something*, never that it changed something else.
 """
 
 from __future__ import annotations
@@ -164,6 +173,14 @@ _VM_SPEC: dict[str, tuple[str, _Expander]] = {
     "crypto": ("config.keyId", _value_paths),
 }
 
+_VM_SPEC_ECHO = frozenset(
+    {
+        # Re-sent by vCenter's own clients on every reconfigure, whatever changed (a real 7.0 VmReconfiguredEvent's
+        # configSpec for a NIC change carries all three): never evidence of a change.
+        "files.vmPathName",
+    }
+)
+
 _VM_SPEC_IGNORED = frozenset(
     {
         # Not configuration: a concurrency guard, creation metadata, storage-policy and tag requests.
@@ -187,7 +204,7 @@ def spec_paths(spec: Raw) -> list[str]:
         if name == "_type" or name in _VM_SPEC_IGNORED:
             continue
         path, expand = _VM_SPEC.get(name, (f"config.{name}", _value_paths))
-        paths.update(expand(path, value))
+        paths.update(p for p in expand(path, value) if p.removeprefix("config.") not in _VM_SPEC_ECHO)
     return sorted(paths)
 
 
@@ -327,6 +344,95 @@ def config_change_paths(text: str | None) -> list[str]:
     return sorted(paths)
 
 
+# --- change text → the object's own property paths ---------------------------------------------------------------
+
+_CLUSTER_SPEC_ROOTS: dict[str, str] = {
+    # ClusterConfigSpecEx field → ClusterConfigInfoEx field, for change text written relative to the spec
+    "dasConfig": "dasConfig",
+    "drsConfig": "drsConfig",
+    "dpmConfig": "dpmConfigInfo",
+    "dpmConfigInfo": "dpmConfigInfo",
+    "vsanConfig": "vsanConfigInfo",
+    "rulesSpec": "rule",
+    "rule": "rule",
+    "groupSpec": "group",
+    "group": "group",
+    "dasVmConfigSpec": "dasVmConfig",
+    "dasVmConfig": "dasVmConfig",
+    "drsVmConfigSpec": "drsVmConfig",
+    "drsVmConfig": "drsVmConfig",
+    "dpmHostConfigSpec": "dpmHostConfig",
+    "dpmHostConfig": "dpmHostConfig",
+    "vmSwapPlacement": "vmSwapPlacement",
+    "proactiveDrsConfig": "proactiveDrsConfig",
+    "infraUpdateHaConfig": "infraUpdateHaConfig",
+}
+
+_OBJECT_ROOTS: dict[str, frozenset[str]] = {
+    # event type → the first segments of its object's properties (what attribution's table can name)
+    "VmReconfiguredEvent": frozenset({"config", "name", "runtime", "datastore", "network", "snapshot", "summary"}),
+    "ClusterReconfiguredEvent": frozenset({"configurationEx", "summary", "name", "host", "datastore"}),
+    "DvsReconfiguredEvent": frozenset({"config", "name", "summary", "portgroup"}),
+    "DVPortgroupReconfiguredEvent": frozenset({"config", "name", "key"}),
+}
+
+_NAME_KEYED = frozenset({"option", "extraConfig", "dasVmConfig", "drsVmConfig", "group", "dpmHostConfig"})
+"""Lists keyed by a name or an object id: an integer index into one is a position, which names no element."""
+
+
+def _cluster_path(path: str) -> str:
+    """A cluster change path relative to ``configurationEx``, from the spec-relative or legacy spellings."""
+    head, dot, rest = path.partition(".")
+    bracket = head.find("[")
+    root, key = (head, "") if bracket < 0 else (head[:bracket], head[bracket:])
+    if root == "configuration" and dot:
+        return _cluster_path(f"configurationEx.{rest}")
+    if root in _CLUSTER_SPEC_ROOTS:
+        return f"configurationEx.{_CLUSTER_SPEC_ROOTS[root]}{key}{dot}{rest}"
+    return path
+
+
+def _is_mapped(path: str, roots: frozenset[str] | None) -> bool:
+    """Whether ``path`` names a property of the object: a known root, and no positional index into a keyed list."""
+    if roots is not None and _root(path) not in roots:
+        return False
+    return not any(f"{name}[" in path and _positional(path, name) for name in _NAME_KEYED)
+
+
+def _root(path: str) -> str:
+    """The first segment of a property path (``config`` of ``config.hardware.device[4000]``)."""
+    end = len(path)
+    for stop in ".[":
+        found = path.find(stop)
+        if 0 <= found < end:
+            end = found
+    return path[:end]
+
+
+def _positional(path: str, name: str) -> bool:
+    start = 0
+    while (found := path.find(f"{name}[", start)) >= 0:
+        start = found + len(name) + 1
+        if found and path[found - 1] not in ".":
+            continue
+        if path[start : start + 1] != '"':  # a rendered string key is quoted; anything else is an integer
+            return True
+    return False
+
+
+def _change_paths(event_type: str, changes: ConfigChanges) -> tuple[set[str], set[str]]:
+    """(mapped, unmapped) property paths of an event's ``configChanges``."""
+    roots = _OBJECT_ROOTS.get(event_type)
+    mapped: set[str] = set()
+    unmapped: set[str] = set()
+    for text in (changes.modified, changes.added, changes.deleted):
+        for path in config_change_paths(text):
+            if event_type == "ClusterReconfiguredEvent":
+                path = _cluster_path(path)
+            (mapped if _is_mapped(path, roots) else unmapped).add(path)
+    return mapped, unmapped
+
+
 # --- models -----------------------------------------------------------------------------------------------------
 
 
@@ -367,13 +473,12 @@ def normalize_event(raw: Raw) -> Event:
             entities.setdefault(object_field, entity_id)
 
     config_changes = _changes(raw.get("configChanges"))
-    paths: set[str] = set()
+    paths, unmapped = _change_paths(event_type, config_changes) if config_changes else (set(), set())
     spec = raw.get("configSpec")
     if isinstance(spec, Mapping) and _type_name(spec.get("_type")) in ("VirtualMachineConfigSpec", ""):
-        paths.update(spec_paths(spec))
-    if config_changes:
-        for text in (config_changes.modified, config_changes.added, config_changes.deleted):
-            paths.update(config_change_paths(text))
+        # configChanges, where it names anything, is vCenter's diff of config: the spec adds only what lies outside
+        authority = bool(paths or unmapped)
+        paths.update(p for p in spec_paths(spec) if not authority or _root(p) != "config")
 
     return Event(
         key=int(raw["key"]),
@@ -384,6 +489,7 @@ def normalize_event(raw: Raw) -> Event:
         message=_text(raw.get("fullFormattedMessage")) or _text(raw.get("message")),
         config_changes=config_changes,
         changed_paths=sorted(paths),
+        unmapped_changes=sorted(unmapped),
         **entities,
     )
 

@@ -84,7 +84,7 @@ def test_rule_is_consistent(rule: Any) -> None:
     for template in rule.properties:
         if "{" in template:
             placeholder = template.split("{", 1)[1].split("}", 1)[0]
-            assert placeholder == "nics" or wildcards, f"{template} needs a [*] in the pattern"
+            assert placeholder in ("nics", "disks") or wildcards, f"{template} needs a [*] in the pattern"
     events = frozenset().union(*(s.events for s in rule.sources))
     tasks = frozenset().union(*(s.tasks for s in rule.sources))
     named = rule.exact.union(*(types_ for _, types_ in rule.exact_by_value))

@@ -65,18 +65,31 @@ def test_vm_reconfigured_reads_spec_and_config_changes() -> None:
     assert (event.datacenter, event.cluster, event.host, event.vm) == ("datacenter-2", "domain-c7", "host-21", "vm-42")
     assert event.created == datetime(2026, 11, 28, 14, 30, 0, 123456, tzinfo=UTC)
     assert event.config_changes is not None and event.config_changes.deleted is None
-    assert {
-        "config.hardware.numCPU",
-        "config.hardware.memoryMB",
-        "config.cpuAllocation.reservation",
+    # configChanges is vCenter's own diff of config: it is the authority, and the spec's config fields that it does
+    # not list (a reservation re-stated at its old value, the extraConfig echo, the edited device as a whole, the
+    # serial port's temporary key) are not changes
+    assert event.changed_paths == [
         "config.cpuAllocation.shares.level",
-        'config.extraConfig["isolation.tools.copy.disable"]',
-        "config.hardware.device[3002]",
         "config.hardware.device[3002].backing.fileName",
         "config.hardware.device[9000]",  # the real key, from configChanges.added
+        "config.hardware.memoryMB",
+        "config.hardware.numCPU",
+    ]
+    assert event.unmapped_changes == []
+
+
+def test_vm_spec_without_config_changes_names_what_it_sets_but_not_its_echo() -> None:
+    raw = {**_golden("event", "vm-reconfigured-65"), "configChanges": None}
+    raw["configSpec"] = {**raw["configSpec"], "files": {"vmPathName": "[ds1] web01/web01.vmx", "logDirectory": "x"}}
+    event = normalize_event(raw)
+    assert {
+        "config.cpuAllocation.reservation",
+        'config.extraConfig["isolation.tools.copy.disable"]',
+        "config.hardware.device[3002]",
         "config.hardware.device",  # the serial port being added still has its temporary key in the spec
+        "config.files.logDirectory",
     } <= set(event.changed_paths)
-    assert not any("changeVersion" in p for p in event.changed_paths)
+    assert not any("changeVersion" in p or "createDate" in p or "vmPathName" in p for p in event.changed_paths)
     assert event.changed_paths == sorted(set(event.changed_paths))
 
 
