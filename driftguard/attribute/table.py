@@ -316,6 +316,9 @@ _VM: list[Rule] = [
     *_rows("vm", (VM_RECONFIGURE, VM_POWER, Source("self", _s(), _s("VirtualMachine.applyEvcMode")), CLUSTER_EVC), [
         ("cpu.min_required_evc_mode", ()),
         ("cpu.feature_requirements", ()),
+        ("cpu.offline_feature_requirements", ()),
+        # per-VM EVC: set by a reconfigure (its configChanges/configSpec name the masks) or ApplyEvcModeVM_Task
+        ("cpu.runtime_feature_mask", ("runtime.featureMask", "config.cpuFeatureMask", "config.featureMask")),
     ]),
     Rule("vm", "hardware_version", ("config.version",), (
         VM_RECONFIGURE,

@@ -33,7 +33,14 @@ class Cpu(Model):
     affinity: list[int] = []
     min_required_evc_mode: str | None = None
     feature_requirements: list[str] = []
-    """``runtime.featureRequirement`` / ``offlineFeatureRequirement`` keys and values (``cpuid.lm=Bool:Min:1``)."""
+    """``runtime.featureRequirement``: what the VM needs of a host while powered on, as ``key=value``
+    (``cpuid.lm=Bool:Min:1``), sorted."""
+    offline_feature_requirements: list[str] = []
+    """``runtime.offlineFeatureRequirement``: what it needs to power on, the same way (``cpuid.lm=Num:Match:1``); a
+    real vCenter reports both lists, with values that differ for the same key."""
+    runtime_feature_mask: dict[str, str] = {}
+    """``runtime.featureMask``: the EVC masks applied to the VM as a result of its configuration (per-VM EVC,
+    ``ApplyEvcModeVM_Task``, 6.7+), feature key → value (``cpuid.LM`` → ``Val:1``); empty when none apply."""
 
 
 class Memory(Model):
@@ -68,7 +75,8 @@ class Backing(Model):
 
 
 class Device(Model):
-    """A virtual device, keyed by its label (``CD/DVD drive 1``); ``key`` is the device key."""
+    """A virtual device, keyed by its label (``CD/DVD drive 1``) without the blanks vCenter may leave around it
+    (``"Keyboard "``); ``key`` is the device key, which also tells apart two devices of the same label."""
 
     key: int
     type: str

@@ -46,8 +46,8 @@ UNKNOWN_TARGETS: dict[str, tuple[str, ...]] = {
     "runtime.connectionState": (),  # only explains absent configuration
     "runtime.minRequiredEVCModeKey": ("cpu.min_required_evc_mode",),
     "runtime.featureRequirement": ("cpu.feature_requirements", "is_64bit"),
-    "runtime.offlineFeatureRequirement": ("cpu.feature_requirements", "is_64bit"),
-    "runtime.featureMask": ("cpu.feature_requirements",),
+    "runtime.offlineFeatureRequirement": ("cpu.offline_feature_requirements", "is_64bit"),
+    "runtime.featureMask": ("cpu.runtime_feature_mask",),
     "datastore": ("datastores",),
     "network": ("networks",),
     "snapshot": ("snapshots", "current_snapshot"),
@@ -74,7 +74,8 @@ def normalize_vm(obj: RawMap, inventory: Inventory) -> VM:
         for field in _CONFIG_FIELDS:
             unknowns[field] = f"VmNotAccessible: VM is {state}; vCenter returned no configuration"
 
-    requirements = _requirements(p)
+    requirements = _requirements(p, "runtime.featureRequirement")
+    offline = _requirements(p, "runtime.offlineFeatureRequirement")
     devices = _devices(dig(config, "hardware.device"), inventory)
     host = ref_id(p.get("runtime.host"))
     snapshots, current = _snapshots(p.get("snapshot"))
@@ -90,10 +91,10 @@ def normalize_vm(obj: RawMap, inventory: Inventory) -> VM:
         power_state=nonempty(p.get("runtime.powerState")),
         guest_id=nonempty(dig(config, "guestId")),
         guest_full_name=nonempty(dig(config, "guestFullName")),
-        is_64bit=is_64bit(requirements, dig(config, "guestId"), dig(config, "guestFullName")),
+        is_64bit=is_64bit({**offline, **requirements}, dig(config, "guestId"), dig(config, "guestFullName")),
         hardware_version=nonempty(dig(config, "version")),
         instance_uuid=nonempty(dig(config, "instanceUuid")),
-        cpu=_cpu(config, p, requirements),
+        cpu=_cpu(config, p, requirements, offline),
         memory=_memory(config),
         devices=devices,
         networks=sorted({d.backing.network for d in devices.values() if d.backing and d.backing.network}),
@@ -122,18 +123,17 @@ def is_64bit(requirements: dict[str, str], guest_id: Any, guest_full_name: Any) 
     return full is not None and full.rstrip().endswith("(64-bit)")
 
 
-def _requirements(p: RawMap) -> dict[str, str]:
-    """``runtime.featureRequirement`` + ``offlineFeatureRequirement`` as ``{key: value}``."""
+def _requirements(p: RawMap, path: str) -> dict[str, str]:
+    """``runtime.featureRequirement``, ``offlineFeatureRequirement`` or ``featureMask`` as ``{key: value}``."""
     result: dict[str, str] = {}
-    for path in ("runtime.offlineFeatureRequirement", "runtime.featureRequirement"):
-        for requirement in objects(p.get(path)):
-            key = text(requirement.get("key"))
-            if key is not None:
-                result[key] = text(requirement.get("value")) or ""
+    for requirement in objects(p.get(path)):
+        key = text(requirement.get("key"))
+        if key is not None:
+            result[key] = text(requirement.get("value")) or ""
     return result
 
 
-def _cpu(config: Any, p: RawMap, requirements: dict[str, str]) -> VmCpu:
+def _cpu(config: Any, p: RawMap, requirements: dict[str, str], offline: dict[str, str]) -> VmCpu:
     allocation = dig(config, "cpuAllocation")
     masks: dict[str, CpuIdMask] = {}
     for mask in objects(dig(config, "cpuFeatureMask")):
@@ -163,6 +163,8 @@ def _cpu(config: Any, p: RawMap, requirements: dict[str, str]) -> VmCpu:
         else [],
         min_required_evc_mode=nonempty(p.get("runtime.minRequiredEVCModeKey")),
         feature_requirements=sorted(f"{key}={value}" for key, value in requirements.items()),
+        offline_feature_requirements=sorted(f"{key}={value}" for key, value in offline.items()),
+        runtime_feature_mask=dict(sorted(_requirements(p, "runtime.featureMask").items())),
     )
 
 
@@ -179,11 +181,14 @@ def _memory(config: Any) -> Memory:
 
 def _devices(raw_devices: Any, inventory: Inventory) -> dict[str, Device]:
     result: dict[str, Device] = {}
-    for device in objects(raw_devices):
+    # in device-key order, so that of two devices with one label the same one keeps the plain label every time
+    for device in sorted(objects(raw_devices), key=lambda d: integer(d.get("key")) or 0):
         key = integer(device.get("key"))
         if key is None:
             continue
-        label = unique_key(result, nonempty(dig(device, "deviceInfo.label")) or f"device {key}", f"key {key}")
+        label = unique_key(
+            result, (text(dig(device, "deviceInfo.label")) or "").strip() or f"device {key}", f"key {key}"
+        )
         backing = device.get("backing")
         result[label] = Device(
             key=key,

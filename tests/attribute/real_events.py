@@ -10,6 +10,7 @@ test still proves that the real shape is read by ``driftguard.normalize.events``
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -56,3 +57,30 @@ def load_raw(fixture: str, vsphere_type: str, **replace: str) -> dict[str, Any]:
 
 def load(fixture: str, vsphere_type: str, **replace: str) -> Event:
     return normalize_event(load_raw(fixture, vsphere_type, **replace))
+
+
+def decode_vm_property(name: str, vmodl_type: Any) -> dict[str, Any]:
+    """A real vCenter 8.0.2 answer for one VM property (``config`` or ``runtime``), decoded by pyVmomi's own
+    deserialiser and turned into the raw form by the collector's ``to_raw``."""
+    from pyVmomi import SoapAdapter, VmomiSupport
+
+    from driftguard.collect.raw import to_raw as collect_to_raw
+
+    body = (REAL_EVENTS / f"pyvmomi-vcenter-8.0.2-vm-19-{name}.xml").read_bytes()
+    stub = SoapAdapter.SoapStubAdapter(host="localhost", version=VmomiSupport.newestVersions.Get("vim"))
+    value = SoapAdapter.SoapResponseDeserializer(stub).Deserialize(io.BytesIO(body), vmodl_type)
+    raw: dict[str, Any] = collect_to_raw(value)
+    return raw
+
+
+def real_vm_object(**runtime_update: Any) -> dict[str, Any]:
+    """The raw inventory object of the real ``vm-19``: its ``config`` and the ``runtime.*`` properties collect reads."""
+    from pyVmomi import vim
+
+    config = decode_vm_property("config", vim.vm.ConfigInfo)
+    runtime = {**decode_vm_property("runtime", vim.vm.RuntimeInfo), **runtime_update}
+    props: dict[str, Any] = {"name": config.get("name"), "config": config}
+    for field in ("powerState", "connectionState", "featureMask", "featureRequirement", "offlineFeatureRequirement"):
+        if field in runtime:
+            props[f"runtime.{field}"] = runtime[field]
+    return {"moref": "vm-19", "props": props, "missing": {}}

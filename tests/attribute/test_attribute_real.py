@@ -414,3 +414,55 @@ def test_real_maintenance_event_explains_a_vm_evacuated_from_its_host() -> None:
     raw["createdTime"] = at(15)
     result = run(item("vm", VM_ID, "host", HOST_ID, "host-59"), [raw])
     assert (result.status, result.confidence, result.user) == ("attributed", "likely", ADMIN)
+
+
+# --- point 6: a per-VM EVC mask change is drift, attributed to the reconfigure that made it ----------------------
+
+
+def test_runtime_feature_mask_change_is_drift_attributed_to_its_reconfigure() -> None:
+    from driftguard.diff.engine import diff_snapshots
+    from driftguard.normalize import Inventory
+    from driftguard.normalize.vm import normalize_vm
+    from tests.attribute.real_events import real_vm_object
+
+    def vm(**runtime: Any) -> VM:
+        obj = real_vm_object(**runtime)
+        return normalize_vm(obj, Inventory({"objects": {"VirtualMachine": [obj]}}))
+
+    before = vm()
+    masks = [m for m in real_vm_object()["props"]["runtime.featureMask"] if m["key"] != "cpuid.SSE3"]
+    after = vm(featureMask=masks)
+    items = [i for i in diff_snapshots(snapshot(before), snapshot(after)) if i.path.startswith("cpu.")]
+    assert [(i.path, i.change, i.old) for i in items] == [
+        ('cpu.runtime_feature_mask["cpuid.SSE3"]', "removed", "Val:1")
+    ]
+
+    masked = {
+        "_type": "VmReconfiguredEvent",
+        "key": 1201,
+        "chainId": 1200,
+        "createdTime": at(8),
+        "userName": BOB,
+        "vm": argument("Vm", "vm", "VirtualMachine", "vm-19"),
+        "configSpec": {"_type": "VirtualMachineConfigSpec", "cpuFeatureMask": [{"_type": "VirtualMachineCpuIdInfoSpec",
+                       "operation": "add", "info": {"_type": "HostCpuIdInfo", "level": 1, "ecx": "----:----:----:"
+                       "----:----:----:----:--0-"}}]},
+    }  # fmt: skip
+    sized = {
+        "_type": "VmReconfiguredEvent",
+        "key": 1301,
+        "chainId": 1300,
+        "createdTime": at(9),
+        "userName": ALICE,
+        "vm": argument("Vm", "vm", "VirtualMachine", "vm-19"),
+        "configChanges": {"_type": "ChangesInfoEventArgument", "modified": "config.hardware.memoryMB: 2048 -> 4096; "},
+    }
+    history = normalize_history({"events": [masked, sized], "complete": True})
+    [result] = attribute(items, history, old=snapshot(before), new=snapshot(after), window=(T0, T1))
+    assert result.attribution is not None
+    assert (result.attribution.status, result.attribution.confidence, result.attribution.user) == (
+        "attributed",
+        "exact",
+        BOB,
+    )
+    assert [c.event_key for c in result.attribution.candidates] == [1201]

@@ -74,7 +74,10 @@ class VmotionBlockers(Rule):
                 if mask != usual_masks[cluster_id]:
                     blockers.append(("cpu-mask", "CPU feature mask differs from the cluster's usual mask"))
             cluster = snapshot.clusters.get(cluster_id or "")
-            if cluster is not None and vm.is_64bit and not cluster.evc_mode and host is not None:
+            # EVC masks applied to the VM itself (runtime.featureMask: per-VM EVC) make it movable between CPU
+            # generations without the cluster's EVC
+            per_vm_evc = bool(vm.cpu.runtime_feature_mask)
+            if cluster is not None and vm.is_64bit and not cluster.evc_mode and not per_vm_evc and host is not None:
                 cpus = {_cpu_generation(h) for h in [host, *peers] if h.cpu.vendor or h.cpu.model}
                 if len(cpus) > 1:
                     blockers.append(("cpu-compatibility", "64-bit VM in a cluster of mixed CPUs without EVC"))
