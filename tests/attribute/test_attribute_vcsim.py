@@ -3,6 +3,10 @@
 The simulator stamps each event with the session's user (reference gotcha G5), posts VmReconfiguredEvent with the
 full configSpec but no configChanges, posts power events, and keeps tasks only in ``recentTask`` with the user
 ``vcsim`` and no event chain. So the events carry the attribution, and each task joins the event it posted.
+
+Depends on the exact format of text we wrote: the ``ClusterReconfiguredEvent.configChanges`` here comes from our
+simulator extension (``tests/vcsim/changes.go``, ``configurationEx.…`` spelling; tests/vcsim/README.md), not from a
+vCenter. The same behaviour on real payloads and real spellings: ``tests/attribute/test_attribute_real.py``.
 """
 
 from __future__ import annotations
