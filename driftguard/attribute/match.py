@@ -28,30 +28,28 @@ posted on its object while it ran.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from driftguard.attribute.table import Rule, Scope, captured_key, lookup
+from driftguard.attribute.properties import Objects, item_properties, scope_ids
+from driftguard.attribute.sources import Scope
+from driftguard.attribute.table import Rule, captured_key, lookup
 from driftguard.models import (
     KINDS,
-    VM,
     Attribution,
     Candidate,
-    Cluster,
     Confidence,
     DriftItem,
-    DvSwitch,
     Event,
     History,
-    Host,
     Kind,
     Snapshot,
     SnapshotObject,
     Task,
 )
 from driftguard.models.drift import UserSource
-from driftguard.models.paths import overlaps, render_key
+from driftguard.models.paths import overlaps
 from driftguard.models.patterns import glob_any
 from driftguard.models.times import iso, utc
 
@@ -71,94 +69,6 @@ _SCOPE_WORDS: dict[Scope, str] = {
     "member_hosts": "its hosts",
     "portgroup": "the portgroup",
 }
-
-
-# --- resolving the item's vSphere properties and scope objects --------------------------------------------------
-
-Objects = tuple[SnapshotObject | None, SnapshotObject | None]
-"""The drifted object in the old and the new snapshot."""
-
-
-def _device_keys(label: int | str | None, objects: Objects) -> list[int | str]:
-    return sorted({o.devices[label].key for o in objects if isinstance(o, VM) and label in o.devices})
-
-
-def _rule_keys(name: int | str | None, objects: Objects) -> list[int | str]:
-    keys = {o.drs.rules[name].key for o in objects if isinstance(o, Cluster) and name in o.drs.rules}
-    return sorted(k for k in keys if k is not None)
-
-
-def _nic_keys(_: int | str | None, objects: Objects) -> list[int | str]:
-    return sorted(
-        {
-            device.key
-            for o in objects
-            if isinstance(o, VM)
-            for device in o.devices.values()
-            if device.backing and (device.backing.network or device.backing.portgroup_key)
-        }
-    )
-
-
-def _disk_keys(_: int | str | None, objects: Objects) -> list[int | str]:
-    return sorted(
-        {
-            device.key
-            for o in objects
-            if isinstance(o, VM)
-            for device in o.devices.values()
-            if device.backing and (device.backing.datastore or device.backing.file_name)
-        }
-    )
-
-
-def _the_key(key: int | str | None, _: Objects) -> list[int | str]:
-    return [] if key is None else [key]
-
-
-_RESOLVERS: dict[str, Callable[[int | str | None, Objects], list[int | str]]] = {
-    "key": _the_key,
-    "device": _device_keys,
-    "rule": _rule_keys,
-    "nics": _nic_keys,
-    "disks": _disk_keys,
-}
-
-
-def item_properties(rule: Rule, path: str, objects: Objects) -> list[str]:
-    """The vSphere property paths behind one drift item, placeholders resolved against the snapshots.
-
-    A placeholder that resolves to nothing (a label in neither snapshot) leaves the collection as a whole.
-    """
-    key = captured_key(rule, path)
-    properties: list[str] = []
-    for template in rule.properties:
-        prefix, brace, rest = template.partition("[{")
-        if not brace:
-            properties.append(template)
-            continue
-        name, _, suffix = rest.partition("}]")
-        keys = _RESOLVERS[name](key, objects)
-        properties.extend(f"{prefix}[{render_key(k)}]{suffix}" for k in keys)
-        if not keys:
-            properties.append(prefix)
-    return properties
-
-
-def _scope_ids(scope: Scope, item: DriftItem, key: int | str | None, objects: Objects) -> set[str]:
-    if scope == "self":
-        return {item.id}
-    ids: set[str] = set()
-    for o in objects:
-        if scope == "cluster" and isinstance(o, VM | Host) and o.cluster:
-            ids.add(o.cluster)
-        elif scope == "host" and isinstance(o, VM) and o.host:
-            ids.add(o.host)
-        elif scope == "member_hosts" and isinstance(o, Cluster):
-            ids.update(o.hosts)
-        elif scope == "portgroup" and isinstance(o, DvSwitch) and isinstance(key, str) and key in o.portgroups:
-            ids.add(o.portgroups[key].key)
-    return ids
 
 
 # --- collecting candidates --------------------------------------------------------------------------------------
@@ -302,7 +212,7 @@ def _hits(item: DriftItem, rule: Rule, objects: Objects, window: _Window) -> tup
     event_types = frozenset().union(*(source.events for source in rule.sources))
     for source in rule.sources:
         own = source.scope == "self"
-        ids = _scope_ids(source.scope, item, key, objects)
+        ids = scope_ids(source.scope, item, key, objects)
         field = kind_field if own else _SCOPE_FIELD[source.scope]
         for event in window.events(field, ids):
             if not glob_any(source.events, event.type):

@@ -5,8 +5,9 @@ Golden files: ``tests/fixtures/events/<event|task|history>/<case>.json`` = ``{"r
 the others are pyVmomi objects shaped like a vCenter 6.5+ sends them, both by ``tests/fixtures/events/generate.py``
 (history cases are hand-made around them). The ``vcsim-cluster-reconfigured`` case depends on the exact format of
 text we wrote: its ``configChanges`` comes from our simulator extension (``tests/vcsim/changes.go``), not from a
-vCenter; real payloads are read in ``tests/attribute/test_attribute_real.py``. To regenerate ``expected`` after an intended change:
-``UPDATE_GOLDEN=1 pytest tests/normalize/test_normalize_events.py``, then review ``git diff tests/fixtures/events``.
+vCenter; real payloads are read in ``tests/attribute/test_attribute_real.py``. To regenerate ``expected`` after an
+intended change: ``UPDATE_GOLDEN=1 pytest tests/normalize/test_normalize_events.py``, then review
+``git diff tests/fixtures/events``.
 """
 
 from __future__ import annotations
