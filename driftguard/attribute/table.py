@@ -12,7 +12,8 @@ Each :class:`Rule` maps a canonical path pattern of one object kind (the readabl
   from which it is driven: the VM's cluster and host, the host's cluster, a cluster's member hosts, a distributed
   portgroup) and their event types / task ``descriptionId``s; the ones many rules share are in
   :mod:`driftguard.attribute.sources`. Both vCenter's ids and the simulator's (``VirtualMachine.reconfigVm`` ...,
-  listed in :mod:`driftguard.attribute.catalogue`) are given. A trailing ``*`` matches by prefix (``com.vmware.vcIntegrity.*``).
+  listed in :mod:`driftguard.attribute.catalogue`) are given. A trailing ``*`` matches by prefix
+  (``com.vmware.vcIntegrity.*``).
 * ``exact``: event types / task ids that name the change by themselves when posted on the object
   (``VmRenamedEvent`` for a rename, ``VmCreatedEvent`` for an added VM); ``exact_by_value``: the same, only when
   the new value is the given one (``DasEnabledEvent`` when ``ha.enabled`` became true); ``exact_field``: an
