@@ -11,7 +11,9 @@ Confidence of one candidate:
   when HA became enabled, a migration whose destination is the new host). Only events and tasks on O itself.
 * *likely*: a relevant type on O or its parent that does not say what it changed. Tasks never say.
 * not a candidate: an event on O that lists what it changed, none of it this item's properties (it explains a
-  different change), and the tasks of its chain; failed tasks.
+  different change), and the tasks of its chain, unless another record of the chain names this change; failed
+  tasks. Change text that cannot be mapped to a property (``Event.unmapped_changes``) never excludes: such an
+  event is *likely*.
 
 Status of the item: *attributed* with the best candidate's confidence when there is any candidate (several
 likely ones are all reported; the best is the newest); else *unknown* when the event history does not cover
@@ -24,6 +26,10 @@ Candidates are ranked exact before likely, the object's own before its parents',
 change is the one that left the new value), events before tasks. An event and the tasks that share its chain id
 are one operation and one candidate; so are a task without a chain id (the simulator's) and the relevant event
 posted on its object while it ran.
+
+Who: the best operation's user is its best record's, else another record's of its chain, else that of a candidate
+task on the same object that ran within ``SAME_OPERATION_SECONDS`` of the event (an ESXi-forwarded event has no
+user); ``Attribution.user_source`` says which.
 """
 
 from __future__ import annotations
