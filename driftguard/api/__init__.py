@@ -42,6 +42,7 @@ from driftguard.api.config import InvalidConfigError, exemptions, load_config, s
 from driftguard.api.connections import ResolvedVCenter, Settings, resolve_connection
 from driftguard.api.diffs import diff, diff_live, log
 from driftguard.api.evidence import HostFiles, ImportResult, import_bundles, trust_hosts
+from driftguard.api.history import each, history
 from driftguard.api.migrate import Migration, migrate_config
 from driftguard.api.plans import Pinned, ignored, pin, pinned, plan
 from driftguard.api.snapshots import SnapshotResult, collect_snapshot, snapshot
@@ -76,9 +77,11 @@ __all__ = [
     "commit_message",
     "diff",
     "diff_live",
+    "each",
     "exemptions",
     "fails_on",
     "find_rule",
+    "history",
     "ignored",
     "import_bundles",
     "init",
