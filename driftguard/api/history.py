@@ -11,15 +11,22 @@ from pathlib import Path
 
 from driftguard.api._common import UsageError, opened
 from driftguard.api.baselines import in_force_at
-from driftguard.api.drift import DriftOptions, Side, drift_between, pick_vcenter, stored_drift, stored_history
+from driftguard.api.drift import Drift, DriftOptions, Side, drift_between, pick_vcenter, stored_drift, stored_history
+from driftguard.api.filters import add_suppressed, rule_sources, suppressed
 from driftguard.api.ignore import ignore_patterns
 from driftguard.models import KIND_MODELS, KINDS, DiffReport, Kind, Manifest, Snapshot, SnapshotObject
 from driftguard.models.patterns import glob_match
 from driftguard.models.review import HistoryEntry, ObjectHistory
+from driftguard.models.suppression import Suppressed
 from driftguard.models.times import parse_when
 from driftguard.store import StateRepo, UnknownRevisionError, parse_object_path
 from driftguard.store.layout import SEPARATOR, SUFFIX, sanitize_component
 from driftguard.store.reading import ObjectChange
+
+
+def hidden(repo_path: Path, repo: StateRepo, commit: str, drift: Drift, extra: Sequence[str]) -> Suppressed:
+    """What the ignore rules in force at ``commit`` hid from ``drift``, by rule."""
+    return suppressed(drift.old, drift.new, rule_sources(repo_path, extra, in_force_at(repo, commit).baselines))
 
 
 def when(repo: StateRepo, text: str | None, *, end: bool = False, option: str = "--since") -> datetime | None:
@@ -85,24 +92,26 @@ def each(
             committed = times.get(new) or repo.commit_time(new)
             if (begin is not None and committed < begin) or (end is not None and committed > end):
                 continue
-            yield stored_drift(repo, name, old, new, patterns).report(old, new)
+            drift = stored_drift(repo, name, old, new, patterns)
+            yield drift.report(old, new).model_copy(update={"suppressed": hidden(repo_path, repo, new, drift, ignore)})
 
 
 # --- one object's history -----------------------------------------------------------------------------------
 
 
-def _kind(kind: str) -> Kind:
+def object_kind(kind: str) -> Kind:
+    """``kind`` as a :data:`Kind`; a usage error otherwise."""
     for candidate in KINDS:
         if kind == candidate:
             return candidate
     raise UsageError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
 
 
-def find_object(repo: StateRepo, name: str, kind: Kind, ident: str) -> tuple[str, str, str]:
-    """(moref, path, commit) of the object of ``kind`` whose moref or name is ``ident``: at the latest snapshot,
-    else at the latest snapshot that still had it (a deleted object has a history too)."""
+def find_object(repo: StateRepo, name: str, kind: Kind, ident: str, rev: str = "HEAD") -> tuple[str, str, str]:
+    """(moref, path, commit) of the object of ``kind`` whose moref or name is ``ident``: at the latest snapshot
+    at or before ``rev``, else at the latest one that still had it (a deleted object has a history too)."""
     wanted = sanitize_component(ident)
-    for ref in repo.history(name):
+    for ref in repo.history(name, rev=rev):
         morefs: dict[str, str] = {}
         for path in repo.object_files_of(ref.commit, name, kind):
             key = parse_object_path(path)
@@ -135,25 +144,34 @@ def history(
     attributed: a per-field blame that names people. ``path`` keeps the fields matching an identifier glob.
     Only the commits that touched the object's file are read (git's path-limited log; renames and moves are
     followed by moref)."""
-    object_kind = _kind(kind)
+    wanted = object_kind(kind)
     patterns = ignore_patterns(repo_path, ignore)
     with opened(repo_path) as repo:
         name = pick_vcenter(repo, vcenter)
         begin, end = when(repo, since), when(repo, until, end=True, option="--until")
-        moref, file_path, commit = find_object(repo, name, object_kind, ident)
-        changes = list(reversed(repo.object_log(name, object_kind, moref, file_path, commit)))
+        moref, file_path, commit = find_object(repo, name, wanted, ident)
+        changes = list(reversed(repo.object_log(name, wanted, moref, file_path, commit)))
         blobs = repo.read_blobs([b for c in changes for b in (c.old_blob, c.new_blob) if b is not None])
-        model = KIND_MODELS[object_kind]
+        model = KIND_MODELS[wanted]
         names: list[str] = []
         entries: list[HistoryEntry] = []
+        hid = Suppressed()
         for change in changes:
             old_obj = model.model_validate_json(blobs[change.old_blob]) if change.old_blob else None
             new_obj = model.model_validate_json(blobs[change.new_blob]) if change.new_blob else None
             names += [o.name for o in (old_obj, new_obj) if o is not None and (not names or names[-1] != o.name)]
             if not _within(change, begin, end):
                 continue
-            entries += _entries(repo, name, change, (old_obj, new_obj), patterns, path)
-        return ObjectHistory(vcenter=name, kind=object_kind, id=moref, names=names, entries=entries)
+            drift = _drift(repo, name, change, (old_obj, new_obj), patterns)
+            if drift is None:
+                continue
+            entries += [
+                HistoryEntry(commit=change.commit, collected_at=drift.new.manifest.finished_at, item=item)
+                for item in drift.items
+                if path is None or glob_match(path, item.path)
+            ]
+            hid = add_suppressed(hid, hidden(repo_path, repo, change.commit, drift, ignore))
+        return ObjectHistory(vcenter=name, kind=wanted, id=moref, names=names, entries=entries, suppressed=hid)
 
 
 def _within(change: ObjectChange, begin: datetime | None, end: datetime | None) -> bool:
@@ -161,33 +179,27 @@ def _within(change: ObjectChange, begin: datetime | None, end: datetime | None) 
     return (begin is None or committed >= begin) and (end is None or committed <= end)
 
 
-def _entries(
+def _drift(
     repo: StateRepo,
     name: str,
     change: ObjectChange,
     objects: tuple[SnapshotObject | None, SnapshotObject | None],
     patterns: Sequence[str],
-    path_glob: str | None,
-) -> list[HistoryEntry]:
-    """The drift items of one object in one commit, through the one pipeline on snapshots of that object alone."""
+) -> Drift | None:
+    """The drift of one object in one commit, through the one pipeline on snapshots of that object alone."""
     previous = repo.previous_commit(change.commit, name)
     new_manifest = repo.manifest_at(change.commit, name)
     old_manifest = repo.manifest_at(previous, name) if previous is not None else None
     if previous is None or old_manifest is None or new_manifest is None:
-        return []  # the first snapshot (the object's initial state, not a change), or the snapshot was removed
+        return None  # the first snapshot (the object's initial state, not a change), or the snapshot was removed
     options = DriftOptions(ignore=patterns, in_force=in_force_at(repo, change.commit), always_history=True)
-    drift = drift_between(
+    return drift_between(
         repo,
         Side(previous, _alone(old_manifest, objects[0])),
         _alone(new_manifest, objects[1]),
         lambda _: stored_history(repo, name, previous, change.commit),
         options,
     )
-    return [
-        HistoryEntry(commit=change.commit, collected_at=new_manifest.finished_at, item=item)
-        for item in drift.items
-        if path_glob is None or glob_match(path_glob, item.path)
-    ]
 
 
 _COLLECTIONS: dict[Kind, str] = {

@@ -3,13 +3,14 @@ and exemptions left out of a report (docs/incident-review.md)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
 from driftguard.models.base import Model
 from driftguard.models.drift import DriftItem
 from driftguard.models.snapshot import Kind
+from driftguard.models.suppression import Suppressed
 from driftguard.models.times import UtcTime
 
 HISTORY_SCHEMA = "driftguard.history/v1"
@@ -36,5 +37,26 @@ class ObjectHistory(Model):
     """Every name the object had, oldest first (renames are followed by moref)."""
     entries: list[HistoryEntry] = []
     """Oldest first."""
+    suppressed: Suppressed = Suppressed()
+    """The changes of this object that ignore rules hid, and which rules."""
+
+    model_config = {"extra": "forbid", "populate_by_name": True}
+
+
+class StoredObject(Model):
+    """The JSON contract of ``driftguard show`` (``driftguard.object/v1``): one object as stored at a commit."""
+
+    schema_: Literal["driftguard.object/v1"] = Field(default="driftguard.object/v1", alias="schema")
+    vcenter: str
+    kind: Kind
+    id: str
+    name: str
+    commit: str
+    """The snapshot commit in force at the time asked for."""
+    collected_at: UtcTime | None = None
+    file: str
+    """The object's file in the state repo."""
+    object: dict[str, Any]
+    """The canonical JSON of the object, as in the file."""
 
     model_config = {"extra": "forbid", "populate_by_name": True}
