@@ -3,78 +3,20 @@ between clusters, a change and its revert — followed by moref through git's pa
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from driftguard import api
-from driftguard.models import Event, History
-from driftguard.store import HISTORY_FILE, StateRepo
-from tests.rule_cases import build_snapshot
-
-DAY0 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
-
-
-def fragment() -> dict[str, Any]:
-    return {
-        "clusters": {"domain-c1": {"name": "C1"}, "domain-c2": {"name": "C2"}},
-        "hosts": {
-            "host-1": {"name": "esx1", "cluster": "domain-c1"},
-            "host-2": {"name": "esx2", "cluster": "domain-c2"},
-        },
-        "vms": {
-            "vm-1": {"name": "web01", "host": "host-1", "cpu": {"count": 2}},
-            "vm-2": {"name": "db01", "host": "host-1", "cpu": {"count": 4}},
-        },
-    }
-
-
-def write(repo: StateRepo, frag: dict[str, Any], day: int, events: list[Event] = ()) -> str:  # type: ignore[assignment]
-    snapshot = build_snapshot(frag)
-    at = DAY0 + timedelta(days=day)
-    manifest = snapshot.manifest.model_copy(update={"started_at": at, "finished_at": at + timedelta(minutes=1)})
-    history = History(begin=at - timedelta(days=1), end=at + timedelta(minutes=1), events=list(events))
-    commit = repo.write_snapshot(
-        snapshot.model_copy(update={"manifest": manifest}),
-        f"snapshot day {day}",
-        extra_files={HISTORY_FILE: history.model_dump_json().encode()},
-        now=at + timedelta(minutes=2),
-    )
-    assert commit is not None
-    return commit
-
-
-def reconfigured(key: int, user: str, vm: str, day: int) -> Event:
-    at = DAY0 + timedelta(days=day) - timedelta(hours=3)
-    return Event(
-        key=key, type="VmReconfiguredEvent", created=at, user=user, vm=vm, changed_paths=["config.hardware.numCPU"]
-    )
+from driftguard.models.times import parse_when
+from tests.api.review_repo import DAY0, build_review_repo
 
 
 @pytest.fixture
-def state(tmp_path: Path) -> Iterator[tuple[Path, list[str]]]:
+def state(tmp_path: Path) -> tuple[Path, list[str]]:
     path = tmp_path / "state"
-    frag = fragment()
-    commits = []
-    with StateRepo.open(path, create=True) as repo:
-        commits.append(write(repo, frag, 0))
-        frag["vms"]["vm-1"]["cpu"]["count"] = 4
-        frag["vms"]["vm-2"]["cpu"]["count"] = 8
-        commits.append(write(repo, frag, 1, [reconfigured(1, "VSPHERE.LOCAL\\alice", "vm-1", 1)]))
-        frag = copy.deepcopy(frag)
-        frag["vms"]["vm-1"]["name"] = "web01-old"
-        commits.append(write(repo, frag, 2))
-        frag["vms"]["vm-1"]["cpu"]["count"] = 8
-        commits.append(write(repo, frag, 3, [reconfigured(2, "carol", "vm-1", 3)]))
-        frag["vms"]["vm-1"]["cpu"]["count"] = 4
-        frag["vms"]["vm-1"]["host"] = "host-2"
-        frag["vms"]["vm-1"]["cluster"] = "domain-c2"
-        commits.append(write(repo, frag, 4, [reconfigured(3, "carol", "vm-1", 4)]))
-    yield path, commits
+    return path, build_review_repo(path)
 
 
 def test_history_follows_renames_and_moves_by_moref_oldest_first(state: tuple[Path, list[str]]) -> None:
@@ -139,3 +81,42 @@ def test_unknown_object_and_kind_are_usage_errors(state: tuple[Path, list[str]])
         api.history(path, "vm", "nope")
     with pytest.raises(api.UsageError, match="unknown kind"):
         api.history(path, "vmm", "web01")
+
+
+def test_times_people_write() -> None:
+    at = DAY0 + timedelta(hours=10)
+    assert parse_when("2026-11-29", at=at) == datetime(2026, 11, 29, tzinfo=UTC)
+    assert parse_when("2026-11-29", at=at, end=True) == datetime(2026, 11, 29, 23, 59, 59, 999999, tzinfo=UTC)
+    assert parse_when("yesterday", at=at) == datetime(2026, 11, 23, tzinfo=UTC)
+    assert parse_when("today", at=at) == datetime(2026, 11, 24, tzinfo=UTC)
+    assert parse_when("7d", at=at) == at - timedelta(days=7)
+    assert parse_when("12h", at=at) == at - timedelta(hours=12)
+    assert parse_when("2w", at=at) == at - timedelta(weeks=2)
+    assert parse_when("2026-11-29T10:00:00Z", at=at) == datetime(2026, 11, 29, 10, tzinfo=UTC)
+    assert parse_when("HEAD~2", at=at) is None
+    assert parse_when("2026-13-45", at=at) is None
+
+
+def test_diff_since_until_pick_the_snapshots_in_force(state: tuple[Path, list[str]]) -> None:
+    path, commits = state
+    report = api.diff(path, since="2026-11-26", until="2026-11-27")
+    assert (report.from_.ref, report.to.ref) == (commits[1], commits[3])
+    with pytest.raises(api.UsageError, match=r"no snapshot of vc\.example at or before --until"):
+        api.diff(path, until="2026-01-01")
+    with pytest.raises(api.UsageError, match="is not older than"):
+        api.diff(path, commits[3], commits[1])
+
+
+def test_show_returns_the_state_of_that_day(state: tuple[Path, list[str]]) -> None:
+    path, commits = state
+    day1 = api.show(path, "vm", "web01-old", at="2026-11-25")
+    assert (day1.commit, day1.name, day1.object["cpu"]["count"]) == (commits[1], "web01", 4)
+    day3 = api.show(path, "vm", "vm-1", at="2026-11-27")
+    assert (day3.commit, day3.object["cpu"]["count"]) == (commits[3], 8)
+    latest = api.show(path, "vm", "web01-old")
+    assert latest.file == "vc.example/vms/C2/web01-old~vm-1.json" and latest.object["cpu"]["count"] == 4
+    assert api.show(path, "vm", "web01", at=commits[0]).object["cpu"]["count"] == 2
+    with pytest.raises(api.UsageError, match="--at 'someday'"):
+        api.show(path, "vm", "web01", at="someday")
+    with pytest.raises(api.UsageError, match=r"no snapshot of vc\.example at or before --at"):
+        api.show(path, "vm", "web01", at="2020-01-01")
