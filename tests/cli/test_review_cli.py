@@ -139,7 +139,7 @@ def _config(path: Path, text: str) -> None:
 def test_suppressions_are_counted_with_their_rule(state: tuple[Path, list[str]]) -> None:
     path, commits = state
     _config(path, 'version: 1\nignore:\n  - pattern: "vm:cpu.*"\n    reason: CPU counts are the app team\'s\n')
-    code, out, _ = run("diff", commits[0], commits[1], "--repo", path, "--format", "json", "--ignore", "vm:name")
+    _, out, _ = run("diff", commits[0], commits[1], "--repo", path, "--format", "json", "--ignore", "vm:name")
     report = json.loads(out)
     assert report["items"] == []
     assert report["suppressed"] == {
