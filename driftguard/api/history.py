@@ -150,6 +150,7 @@ def history(
         name = pick_vcenter(repo, vcenter)
         begin, end = when(repo, since), when(repo, until, end=True, option="--until")
         moref, file_path, commit = find_object(repo, name, wanted, ident)
+        file_path, commit = _latest_location(repo, name, wanted, moref) or (file_path, commit)
         changes = list(reversed(repo.object_log(name, wanted, moref, file_path, commit)))
         blobs = repo.read_blobs([b for c in changes for b in (c.old_blob, c.new_blob) if b is not None])
         model = KIND_MODELS[wanted]
@@ -172,6 +173,16 @@ def history(
             ]
             hid = add_suppressed(hid, hidden(repo_path, repo, change.commit, drift, ignore))
         return ObjectHistory(vcenter=name, kind=wanted, id=moref, names=names, entries=entries, suppressed=hid)
+
+
+def _latest_location(repo: StateRepo, name: str, kind: Kind, moref: str) -> tuple[str, str] | None:
+    """(path, commit) of the object ``moref`` in the latest snapshot that has it (found by an older name, it may
+    have been renamed since)."""
+    for ref in repo.history(name):
+        found = repo.object_file(ref.commit, name, kind, moref)
+        if found is not None:
+            return found[0], ref.commit
+    return None
 
 
 def _within(change: ObjectChange, begin: datetime | None, end: datetime | None) -> bool:

@@ -38,6 +38,8 @@ def test_history_follows_renames_and_moves_by_moref_oldest_first(state: tuple[Pa
     assert users[(commits[4], "cpu.count")] == "carol"
     by_moref = api.history(path, "vm", "vm-1")
     assert by_moref.entries == result.entries
+    by_old_name = api.history(path, "vm", "web01")  # the name it had before the rename: the whole trail still
+    assert by_old_name.entries == result.entries
 
 
 def test_history_path_filter_and_time_bounds(state: tuple[Path, list[str]]) -> None:
