@@ -9,6 +9,7 @@ from pydantic import Field
 
 from driftguard.models.base import Model
 from driftguard.models.drift import DriftItem
+from driftguard.models.findings import Finding
 from driftguard.models.snapshot import Kind
 from driftguard.models.suppression import Suppressed
 from driftguard.models.times import UtcTime
@@ -58,5 +59,38 @@ class StoredObject(Model):
     """The object's file in the state repo."""
     object: dict[str, Any]
     """The canonical JSON of the object, as in the file."""
+
+    model_config = {"extra": "forbid", "populate_by_name": True}
+
+
+# --- --format jsonl: one self-describing JSON object per line ------------------------------------------------
+
+
+class DiffItemLine(DriftItem):
+    """One line of ``diff --format jsonl`` (``driftguard.diff-item/v1``): a drift item and its two commits."""
+
+    schema_: Literal["driftguard.diff-item/v1"] = Field(default="driftguard.diff-item/v1", alias="schema")
+    from_: str = Field(alias="from")
+    to: str
+
+    model_config = {"extra": "forbid", "populate_by_name": True}
+
+
+class HistoryEntryLine(DriftItem):
+    """One line of ``history --format jsonl`` (``driftguard.history-entry/v1``): a change and its commit."""
+
+    schema_: Literal["driftguard.history-entry/v1"] = Field(default="driftguard.history-entry/v1", alias="schema")
+    commit: str
+    collected_at: UtcTime | None = None
+
+    model_config = {"extra": "forbid", "populate_by_name": True}
+
+
+class FindingLine(Finding):
+    """One line of ``check --format jsonl`` (``driftguard.finding/v1``): a finding and the snapshot checked."""
+
+    schema_: Literal["driftguard.finding/v1"] = Field(default="driftguard.finding/v1", alias="schema")
+    target: str
+    """The commit checked, or ``live``."""
 
     model_config = {"extra": "forbid", "populate_by_name": True}

@@ -15,13 +15,16 @@ from rich.text import Text
 from rich.tree import Tree
 
 from driftguard.models import CheckReport, DiffReport, DriftItem
-from driftguard.models.review import HistoryEntry, ObjectHistory, StoredObject
+from driftguard.models.review import (
+    DiffItemLine,
+    FindingLine,
+    HistoryEntry,
+    HistoryEntryLine,
+    ObjectHistory,
+    StoredObject,
+)
 from driftguard.models.times import display
 from driftguard.report.escape import md, md_code, text, visible
-
-JSONL_ITEM = "driftguard.diff-item/v1"
-JSONL_HISTORY = "driftguard.history-entry/v1"
-JSONL_FINDING = "driftguard.finding/v1"
 
 
 def _value(value: Any) -> str:
@@ -119,42 +122,33 @@ def history_json(history: ObjectHistory, *, newest_first: bool = False) -> str:
     return history.model_dump_json(by_alias=True, indent=2) + "\n"
 
 
-def _line(schema: str, extra: dict[str, Any], payload: dict[str, Any]) -> str:
-    return json.dumps({"schema": schema, **extra, **payload}, ensure_ascii=False, sort_keys=False) + "\n"
-
-
 def history_jsonl(history: ObjectHistory, *, newest_first: bool = False) -> str:
-    """One ``driftguard.history-entry/v1`` object per line: ``commit``, ``collected_at`` and the item's fields."""
+    """One ``driftguard.history-entry/v1`` object per line: the item's fields, ``commit`` and ``collected_at``."""
     entries: Sequence[HistoryEntry] = list(reversed(history.entries)) if newest_first else history.entries
-    return "".join(
-        _line(
-            JSONL_HISTORY,
-            {"commit": e.commit, "collected_at": e.model_dump(mode="json")["collected_at"]},
-            _item(e.item),
-        )
+    lines = (
+        HistoryEntryLine.model_validate({**e.item.model_dump(), "commit": e.commit, "collected_at": e.collected_at})
         for e in entries
     )
-
-
-def _item(item: DriftItem) -> dict[str, Any]:
-    return item.model_dump(mode="json", by_alias=True)
+    return "".join(line.model_dump_json(by_alias=True) + "\n" for line in lines)
 
 
 def diff_jsonl(reports: Iterable[DiffReport]) -> str:
-    """One ``driftguard.diff-item/v1`` object per line: ``from``, ``to`` (commits) and the item's fields."""
-    return "".join(
-        _line(JSONL_ITEM, {"from": report.from_.ref, "to": report.to.ref}, _item(item))
+    """One ``driftguard.diff-item/v1`` object per line: the item's fields, ``from`` and ``to`` (commits)."""
+    lines = (
+        DiffItemLine.model_validate({**item.model_dump(), "from": report.from_.ref, "to": report.to.ref})
         for report in reports
         for item in report.items
     )
+    return "".join(line.model_dump_json(by_alias=True) + "\n" for line in lines)
 
 
 def check_jsonl(report: CheckReport) -> str:
-    """One ``driftguard.finding/v1`` object per line: ``target`` (the commit or ``live``) and the finding."""
-    return "".join(
-        _line(JSONL_FINDING, {"target": report.target.ref}, finding.model_dump(mode="json", by_alias=True))
+    """One ``driftguard.finding/v1`` object per line: the finding's fields and ``target`` (the commit or live)."""
+    lines = (
+        FindingLine.model_validate({**finding.model_dump(exclude={"fingerprint"}), "target": report.target.ref})
         for finding in report.findings
     )
+    return "".join(line.model_dump_json(by_alias=True) + "\n" for line in lines)
 
 
 # --- driftguard show ------------------------------------------------------------------------------------------

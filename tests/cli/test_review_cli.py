@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from tests.api.review_repo import build_review_repo
 from tests.cli_runner import invoke
+from tests.paths import SCHEMAS
 
 
 @pytest.fixture
@@ -188,3 +190,28 @@ def test_exemptions_are_applied_reported_and_expire(state: tuple[Path, list[str]
     assert report["exempted"] == [] and report["summary"]["expired_exemptions"] == 2
     assert {e["finding"]["name"] for e in report["expired_exemptions"]} == {"web01-old"}
     assert {f["name"] for f in report["findings"] if f["rule_id"] == "DG-HIST-001"} == {"web01-old"}
+
+
+@pytest.mark.parametrize(
+    ("args", "schema"),
+    [
+        (("diff", "--each", "--format", "jsonl"), "diff-item.line.schema.json"),
+        (("history", "vm", "vm-1", "--format", "jsonl"), "history-entry.line.schema.json"),
+        (("check", "--format", "jsonl"), "finding.line.schema.json"),
+        (("history", "vm", "vm-1", "--format", "json"), "history-report.schema.json"),
+        (("show", "vm", "vm-1", "--format", "json"), "object.schema.json"),
+        (("diff", "--format", "json"), "diff-report.schema.json"),
+        (("check", "--format", "json"), "check-report.schema.json"),
+    ],
+)
+def test_outputs_follow_their_committed_json_schemas(
+    state: tuple[Path, list[str]], args: tuple[str, ...], schema: str
+) -> None:
+    path, _ = state
+    validator = jsonschema.Draft202012Validator(json.loads((SCHEMAS / schema).read_text()))
+    code, out, _ = run(*args, "--repo", path)
+    assert code == 0
+    documents = [json.loads(line) for line in out.splitlines()] if "jsonl" in args else [json.loads(out)]
+    assert documents
+    for document in documents:
+        validator.validate(document)
