@@ -166,6 +166,10 @@ def test_suppressions_are_counted_with_their_rule(state: tuple[Path, list[str]])
     preview = json.loads(out)
     assert "vm:cpu.*" in preview["patterns"] and preview["sources"]["vm:cpu.*"] == "driftguard.yaml"
     assert [i["path"] for i in preview["history"]] == ["cpu.count"]
+    _, out, _ = run("baseline", "ignored", "--repo", path, "--format", "json", "--ignore", "vm:host")
+    preview = json.loads(out)
+    assert preview["sources"]["vm:host"] == "--ignore"
+    assert sorted(i["path"] for i in preview["history"]) == ["cpu.count", "host"]
 
 
 def test_exemptions_are_applied_reported_and_expire(state: tuple[Path, list[str]]) -> None:
