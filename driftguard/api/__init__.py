@@ -8,8 +8,9 @@ committed half-way.
 One module per command family, a DAG without private imports between them: :mod:`._common` (errors, connection,
 collection, opening the state repo) ← :mod:`.ignore`, :mod:`.evidence` ← :mod:`.baselines` ← :mod:`.drift` (the one
 drift pipeline and the loader of the snapshots it compares) ← :mod:`.snapshots`, :mod:`.diffs`, :mod:`.checks`,
-:mod:`.plans`. Every public function reads "open → load → stage calls → result model"; the domain logic lives in
-the stages.
+:mod:`.plans`; incident review: :mod:`.filters` (the one Selector, suppressions, exemptions) ← :mod:`.history`
+(``diff --each``, one object's history) ← :mod:`.diffs`, :mod:`.checks`, :mod:`.show`. Every public function
+reads "open → load → stage calls → result model"; the domain logic lives in the stages.
 """
 
 from driftguard import __version__
@@ -40,10 +41,13 @@ from driftguard.api.checks import (
 )
 from driftguard.api.config import InvalidConfigError, exemptions, load_config, show_config, validate_config
 from driftguard.api.connections import ResolvedVCenter, Settings, resolve_connection
-from driftguard.api.diffs import diff, diff_live, log
+from driftguard.api.diffs import diff, diff_each, diff_live, log
 from driftguard.api.evidence import HostFiles, ImportResult, import_bundles, trust_hosts
+from driftguard.api.filters import Selector
+from driftguard.api.history import each, history
 from driftguard.api.migrate import Migration, migrate_config
 from driftguard.api.plans import Pinned, ignored, pin, pinned, plan
+from driftguard.api.show import show
 from driftguard.api.snapshots import SnapshotResult, collect_snapshot, snapshot
 from driftguard.baseline.approval import InForce
 from driftguard.diff.align import NOT_COLLECTED, align_host_evidence
@@ -64,6 +68,7 @@ __all__ = [
     "OperationalError",
     "Pinned",
     "ResolvedVCenter",
+    "Selector",
     "Settings",
     "SnapshotResult",
     "UsageError",
@@ -75,10 +80,13 @@ __all__ = [
     "collect_snapshot",
     "commit_message",
     "diff",
+    "diff_each",
     "diff_live",
+    "each",
     "exemptions",
     "fails_on",
     "find_rule",
+    "history",
     "ignored",
     "import_bundles",
     "init",
@@ -95,6 +103,7 @@ __all__ = [
     "rule_defaults",
     "rule_schemas",
     "shipped_baselines",
+    "show",
     "show_config",
     "snapshot",
     "trust_hosts",

@@ -21,6 +21,7 @@ from driftguard.api.baselines import (
     worktree_baselines,
 )
 from driftguard.api.drift import Side, latest_snapshots
+from driftguard.api.filters import rule_sources
 from driftguard.api.ignore import ignore_patterns
 from driftguard.baseline import plan as baseline_plan
 from driftguard.baseline.loader import parse_file
@@ -90,23 +91,27 @@ def pin(
         raise InvalidBaselineError(exc.issues) from None
 
 
-def ignored(repo_path: Path, rev: str | None = None) -> IgnorePreview:
-    """What the baselines' ignore rules hide: compliance drift of the latest snapshots and history drift of their
-    last change (``driftguard baseline ignored``)."""
+def ignored(repo_path: Path, rev: str | None = None, *, ignore: Sequence[str] = ()) -> IgnorePreview:
+    """What every ignore rule hides — the baselines', the configuration's (driftguard.yaml, .driftguardignore) and
+    ``ignore`` (``--ignore``): compliance drift of the latest snapshots and history drift of their last change
+    (``driftguard baseline ignored``)."""
     in_force = load_baselines(repo_path, rev)
     unfiltered = baseline.BaselineSet(
         baselines=in_force.baselines, selected=in_force.selected, expectations=in_force.expectations
     )
-    user_ignores = ignore_patterns(repo_path)
+    ignore_patterns(repo_path, ignore)  # a bad pattern is a usage error naming file:line:column (or the option)
+    rules = rule_sources(repo_path, ignore, in_force)
+    every = [pattern for pattern, _ in rules]
     compliance: list[DriftItem] = []
     history: list[DriftItem] = []
     with opened(repo_path) as repo:
         for side in latest_snapshots(repo, repo.resolve(rev or "HEAD")):
             compliance += baseline.compliance(side.snapshot, unfiltered)
-            history += _last_change(repo, side, user_ignores)
-    hidden = [i for i in compliance if patterns.ignored(in_force.ignore, i.kind, i.path)]
-    hidden_history = [i for i in history if patterns.ignored(in_force.ignore, i.kind, i.path)]
-    return IgnorePreview(patterns=in_force.ignore, compliance=hidden, history=hidden_history)
+            history += _last_change(repo, side, ())
+    hidden = [i for i in compliance if patterns.ignored(every, i.kind, i.path)]
+    hidden_history = [i for i in history if patterns.ignored(every, i.kind, i.path)]
+    sources = dict(reversed(rules))
+    return IgnorePreview(patterns=every, sources=sources, compliance=hidden, history=hidden_history)
 
 
 def _last_change(repo: StateRepo, side: Side, ignore: Sequence[str]) -> list[DriftItem]:

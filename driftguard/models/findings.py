@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired
 
-from pydantic import Field, computed_field, model_validator
+from pydantic import Field, SerializerFunctionWrapHandler, computed_field, model_serializer, model_validator
+from typing_extensions import TypedDict
 
 from driftguard.models.base import Model
+from driftguard.models.config import Exemption
 from driftguard.models.drift import DriftItem, Endpoint, Severity
 from driftguard.models.snapshot import Kind
+from driftguard.models.suppression import Suppressed
 
 
 class Finding(Model):
@@ -53,9 +56,38 @@ class Finding(Model):
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
+class CheckSummaryJson(TypedDict):
+    """``summary`` of ``driftguard.check/v1`` as written."""
+
+    findings: int
+    by_severity: dict[str, int]
+    exempted: NotRequired[int]
+    expired_exemptions: NotRequired[int]
+
+
 class CheckSummary(Model):
     findings: int = 0
     by_severity: dict[str, int] = {}
+    exempted: int = 0
+    """Findings an exemption of driftguard.yaml accepts (listed in ``exempted``, not in ``findings``)."""
+    expired_exemptions: int = 0
+    """Findings reported again because the exemption that covered them has expired."""
+
+    @model_serializer(mode="wrap")
+    def _counts_when_used(self, handler: SerializerFunctionWrapHandler) -> CheckSummaryJson:
+        # the exemption counts appear when exemptions are used: a report without them reads as it always did
+        data: CheckSummaryJson = handler(self)
+        for key in ("exempted", "expired_exemptions"):
+            if not data.get(key):
+                data.pop(key, None)  # type: ignore[misc]
+        return data
+
+
+class ExemptedFinding(Model):
+    """A finding and the exemption (driftguard.yaml ``exemptions``) that covers it, or covered it until it expired."""
+
+    finding: Finding
+    exemption: Exemption
 
 
 class CheckReport(Model):
@@ -68,6 +100,12 @@ class CheckReport(Model):
     compliance: list[DriftItem] = []
     """Baseline violations in the ``diff`` item shape plus ``baseline``, ``expected``, ``reason`` (each is also a
     finding with ``source: baseline``)."""
+    exempted: list[ExemptedFinding] = []
+    """Findings an active exemption accepts: not in ``findings``, never silently dropped."""
+    expired_exemptions: list[ExemptedFinding] = []
+    """Findings whose exemption has expired: in ``findings`` again, and here with the exemption that expired."""
+    suppressed: Suppressed = Suppressed()
+    """The drift items ignore rules hid from the rules' view of the drift, and which rules."""
 
     model_config = {"extra": "forbid", "populate_by_name": True}
 
