@@ -37,6 +37,7 @@ from driftguard.cli.render import Format, render, stderr_console
 from driftguard.models import DiffReport
 from driftguard.report import diff_json, diff_markdown, diff_text, log_json, log_markdown, log_text
 from driftguard.report.escape import visible
+from driftguard.report.stat import diff_stat_markdown, diff_stat_text
 
 FORMAT = format_option()
 FORCE = typer.Option(
@@ -66,10 +67,19 @@ class _Bar:
         self.progress.update(self.tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
 
 
-def _render_diff(report: DiffReport, fmt: Format) -> None:
+WIDE = typer.Option(False, "--wide", help="Show values, text diffs and object lists whole (no shortening).")
+STAT = typer.Option(False, "--stat", help="Only counts of changes by kind, category and user (text or markdown).")
+
+
+def _render_diff(report: DiffReport, fmt: Format, *, wide: bool = False, stat: bool = False) -> None:
+    if stat:
+        if fmt not in (Format.text, Format.markdown):
+            raise typer.BadParameter("shows counts as text or markdown; the JSON has every item", param_hint="--stat")
+        render(fmt, text=lambda out: diff_stat_text(report, out), markdown=lambda: diff_stat_markdown(report))
+        return
     render(
         fmt,
-        text=lambda out: diff_text(report, out),
+        text=lambda out: diff_text(report, out, wide=wide),
         json=lambda: diff_json(report),
         markdown=lambda: diff_markdown(report),
     )
@@ -133,6 +143,8 @@ def diff(
     ignore: list[str] = IGNORE,
     fmt: Format = FORMAT,
     exit_code: bool = typer.Option(False, "--exit-code", help="Exit 1 when there is drift."),
+    wide: bool = WIDE,
+    stat: bool = STAT,
 ) -> int:
     """Show what changed between two snapshots, or between the latest snapshot and live vCenter, and who did it."""
     if live:
@@ -153,7 +165,7 @@ def diff(
             report = api.diff_live(conn, repo, old, ignore=ignore, progress=bar)
     else:
         report = api.diff(repo, old, new, vcenter=vcenter_name, ignore=ignore)
-    _render_diff(report, fmt)
+    _render_diff(report, fmt, wide=wide, stat=stat)
     return EXIT_DRIFT if exit_code and report.items else EXIT_OK
 
 
