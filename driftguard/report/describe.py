@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from driftguard.report.changes import LogicalChange
+from driftguard.report.changes import LogicalChange, unit_path
 
 VALUE_CHARS = 60
 DIFF_LINES = 20
@@ -118,6 +118,8 @@ def describe(change: LogicalChange, names: Mapping[str, str] | None = None, *, w
     elif change.fields:
         lines = [f"{sub}: {values(_at(change.old, sub))} → {values(_at(change.new, sub))}" for sub in change.fields]
         shown = Shown(lines[0] if len(lines) == 1 else f"{len(lines)} fields", tuple(lines) if len(lines) > 1 else ())
+    elif change.change == "renamed":  # names are never cut, and shown as they are (the renderer escapes them)
+        shown = Shown(f"{change.old} → {change.new}")
     elif change.change == "added":
         shown = Shown(f"+ {values(change.new)}")
     elif change.change == "removed":
@@ -171,9 +173,18 @@ def _device(change: LogicalChange, values: Values) -> Shown:
     return Shown(summary, tuple(rest))
 
 
-def _agent_file(change: LogicalChange, values: Values) -> Shown:
+def _fields_of(change: LogicalChange) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The entry's old and new fields: a merged change has them; a lone field of an entry is one of them."""
+    sub = unit_path(change.path)[1] if not change.fields else ""
+    if sub and "." not in sub:
+        return {sub: change.old}, {sub: change.new}
     old = change.old if isinstance(change.old, dict) else {}
     new = change.new if isinstance(change.new, dict) else {}
+    return old, new
+
+
+def _agent_file(change: LogicalChange, values: Values) -> Shown:
+    old, new = _fields_of(change)
     if change.change == "added":
         old = {}
     parts = []

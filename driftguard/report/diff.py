@@ -94,17 +94,16 @@ def diff_text(
     known = {**names_from_items(report.items), **(names or {})}
     changes = group_identical(logical_changes(report.items))
     rows = [_Row.of(change, known, wide) for change in changes]
-    table = token_safe_table(_COLUMNS, [row.cells(numbered=True) for row in _with_notes(rows)], console.width)
+    notes = _with_notes(rows)
+    table = token_safe_table(_COLUMNS, [row.cells() for row in rows], console.width)
     if table is not None:
         console.print(table)
-        for number, row in enumerate((row for row in rows if row.note), 1):
-            console.print(text(f"[{number}] {row.note_line()}"))
     else:
         _stacked(rows, console)
+    for number, note in enumerate(notes, 1):
+        console.print(text(f"[{number}] {note}"))
     if any(row.shown.cut for row in rows):
-        console.print(
-            Text("values, diffs and lists were shortened: --wide or --format json shows them whole", style="dim")
-        )
+        console.print(Text("some values were shortened: --wide or --format json shows them whole", style="dim"))
     console.print(Text(summary_line(report)))
 
 
@@ -155,22 +154,15 @@ class _Row:
         reason = a.reason if a and a.reason else "no event history was read"
         return f"{status}: {reason}"
 
-    def note_line(self) -> str:
-        return f"{self.label} {self.change.path or self.change.change}: {self.note}"
-
-    def status_text(self, numbered: bool) -> Text:
+    def status_text(self) -> Text:
         a = self.change.attribution
         status = a.status if a else "unknown"
-        style = "yellow" if status == "unknown" else "bold red"
-        if numbered:
-            return Text(f"{status.upper()} [{self.number}]", style=style)
-        cell = Text(status.upper(), style=style)
-        return cell.append(visible(f": {self.note.split(': ', 1)[1]}" if self.note else ""))
+        return Text(f"{status.upper()} [{self.number}]", style="yellow" if status == "unknown" else "bold red")
 
-    def who(self, numbered: bool, separator: str) -> Text:
+    def who(self, separator: str) -> Text:
         a = self.change.attribution
         if a is None or a.status != "attributed":
-            cell = self.status_text(numbered)
+            cell = self.status_text()
         else:
             key = f" #{a.event_key}" if a.event_key is not None and not self.change.grouped else ""
             more = f" +{len(a.candidates) - 1}" if len(a.candidates) > 1 and not self.change.grouped else ""
@@ -186,7 +178,7 @@ class _Row:
     def what(self) -> Text:
         return lines(self.shown.summary, *self.shown.details)
 
-    def cells(self, numbered: bool) -> list[Text]:
+    def cells(self) -> list[Text]:
         change = self.change
         return [
             Text(CHANGE_MARK[change.change]),
@@ -194,27 +186,27 @@ class _Row:
             text(change.path or f"(whole {change.kind})"),
             self.what(),
             Text(change.severity, style=SEVERITY_STYLE.get(change.severity, "")),
-            self.who(numbered, "\n"),
+            self.who("\n"),
         ]
 
 
-def _with_notes(rows: list[_Row]) -> list[_Row]:
-    """Numbers the notes, and marks the first row of each run of one object's changes."""
-    number = 0
+def _with_notes(rows: list[_Row]) -> list[str]:
+    """The notes (one per distinct reason a change is not attributed, numbered in order of first use), and marks
+    the first row of each run of one object's changes."""
+    notes: dict[str, int] = {}
     previous = None
     for row in rows:
         if row.note:
-            number += 1
-            row.number = number
+            row.number = notes.setdefault(row.note, len(notes) + 1)
         row.first = row.label != previous or row.change.grouped
         previous = row.label
-    return rows
+    return list(notes)
 
 
 def _stacked(rows: list[_Row], console: Console) -> None:
     """One block per change: the object (once per run of its changes), then indented: mark, path and
     severity; old → new; who · when · evidence. Long lines wrap at spaces under their own indent."""
-    for row in _with_notes(rows):
+    for row in rows:
         if row.first:
             console.print(text(row.label, style="bold"))
         change = row.change
@@ -224,7 +216,7 @@ def _stacked(rows: list[_Row], console: Console) -> None:
         head.append(change.severity, style=SEVERITY_STYLE.get(change.severity, ""))
         console.print(Padding(head, (0, 0, 0, 2), expand=False))
         console.print(Padding(row.what(), (0, 0, 0, 4), expand=False))
-        console.print(Padding(row.who(False, " · "), (0, 0, 0, 4), expand=False))
+        console.print(Padding(row.who(" · "), (0, 0, 0, 4), expand=False))
 
 
 def _approval(item: DriftItem) -> str:
