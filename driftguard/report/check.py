@@ -12,7 +12,6 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 from rich.console import Console
-from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -29,7 +28,7 @@ from driftguard.report._util import (
 )
 from driftguard.report.diff import SEVERITY_STYLE, when
 from driftguard.report.escape import lines, md_code, sarif, text
-from driftguard.report.layout import Column, token_safe_table
+from driftguard.report.layout import Column, print_indented, token_safe_table
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION: Literal["2.1.0"] = "2.1.0"
@@ -117,8 +116,8 @@ def check_text(report: CheckReport, console: Console) -> None:
             head.append(" ")
             head.append(text(f"{f.rule_id} {f.rule_name}"))
             console.print(head)
-            console.print(Padding(text(f"{f.kind} {f.name} ({f.id})", style="bold"), (0, 0, 0, 2), expand=False))
-            console.print(Padding(text(f.message), (0, 0, 0, 2), expand=False))
+            print_indented(console, text(f"{f.kind} {f.name} ({f.id})", style="bold"), 2)
+            print_indented(console, text(f.message), 2)
     console.print(Text(summary_line(report)))
 
 

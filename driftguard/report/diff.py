@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from rich.console import Console
-from rich.padding import Padding
 from rich.text import Text
 
 from driftguard.models import Attribution, DiffReport, DriftItem
@@ -25,7 +24,7 @@ from driftguard.report._util import (
 from driftguard.report.changes import LogicalChange, group_identical, logical_changes, names_from_items
 from driftguard.report.describe import Shown, describe
 from driftguard.report.escape import lines, md_code, text, visible
-from driftguard.report.layout import Column, token_safe_table
+from driftguard.report.layout import Column, print_indented, token_safe_table
 
 GROUP_NAMES = 10
 """Objects of a grouped change named before "and N more" (``--wide`` names all)."""
@@ -214,9 +213,9 @@ def _stacked(rows: list[_Row], console: Console) -> None:
         head.append(text(change.path or f"(whole {change.kind})"))
         head.append(" · ")
         head.append(change.severity, style=SEVERITY_STYLE.get(change.severity, ""))
-        console.print(Padding(head, (0, 0, 0, 2), expand=False))
-        console.print(Padding(row.what(), (0, 0, 0, 4), expand=False))
-        console.print(Padding(row.who(" · "), (0, 0, 0, 4), expand=False))
+        print_indented(console, head, 2)
+        print_indented(console, row.what(), 4)
+        print_indented(console, row.who(" · "), 4)
 
 
 def _approval(item: DriftItem) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -72,7 +73,10 @@ def token_safe_table(columns: Sequence[Column], rows: Sequence[Sequence[Text]], 
     return table
 
 
-def indented(cell: Text, indent: int) -> Text:
-    """``cell`` with every line indented (the block layout's continuation lines)."""
-    pad = " " * indent
-    return Text("\n").join(Text(pad) + line for line in cell.split("\n"))
+def print_indented(console: Console, cell: Text, indent: int) -> None:
+    """``cell`` wrapped at spaces to the console's width less ``indent``, every line indented and without
+    trailing spaces (the block layout: continuation lines stay under their first line)."""
+    pad = Text(" " * indent)
+    for line in cell.wrap(console, max(console.width - indent, 20)):
+        line.rstrip()
+        console.print(pad + line)
