@@ -28,7 +28,7 @@ from driftguard.report._util import (
 )
 from driftguard.report.diff import SEVERITY_STYLE, when
 from driftguard.report.escape import lines, md_code, sarif, text
-from driftguard.report.layout import Column, print_indented, token_safe_table
+from driftguard.report.layout import Blocks, Column, token_safe_table
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION: Literal["2.1.0"] = "2.1.0"
@@ -111,13 +111,15 @@ def check_text(report: CheckReport, console: Console) -> None:
     if table is not None:
         console.print(table)
     else:
+        blocks = Blocks(console)
         for f in report.findings:
             head = Text(f.severity, style=SEVERITY_STYLE.get(f.severity, ""))
             head.append(" ")
             head.append(text(f"{f.rule_id} {f.rule_name}"))
-            console.print(head)
-            print_indented(console, text(f"{f.kind} {f.name} ({f.id})", style="bold"), 2)
-            print_indented(console, text(f.message), 2)
+            blocks.add(head)
+            blocks.add(text(f"{f.kind} {f.name} ({f.id})", style="bold"), 2)
+            blocks.add(text(f.message), 2)
+        blocks.print()
     console.print(Text(summary_line(report)))
 
 

@@ -24,7 +24,7 @@ from driftguard.report._util import (
 from driftguard.report.changes import LogicalChange, group_identical, logical_changes, names_from_items
 from driftguard.report.describe import Shown, describe
 from driftguard.report.escape import lines, md_code, text, visible
-from driftguard.report.layout import Column, print_indented, token_safe_table
+from driftguard.report.layout import Blocks, Column, token_safe_table
 
 GROUP_NAMES = 10
 """Objects of a grouped change named before "and N more" (``--wide`` names all)."""
@@ -205,17 +205,19 @@ def _with_notes(rows: list[_Row]) -> list[str]:
 def _stacked(rows: list[_Row], console: Console) -> None:
     """One block per change: the object (once per run of its changes), then indented: mark, path and
     severity; old → new; who · when · evidence. Long lines wrap at spaces under their own indent."""
+    blocks = Blocks(console)
     for row in rows:
         if row.first:
-            console.print(text(row.label, style="bold"))
+            blocks.add(text(row.label, style="bold"))
         change = row.change
         head = Text(f"{CHANGE_MARK[change.change]} ")
         head.append(text(change.path or f"(whole {change.kind})"))
         head.append(" · ")
         head.append(change.severity, style=SEVERITY_STYLE.get(change.severity, ""))
-        print_indented(console, head, 2)
-        print_indented(console, row.what(), 4)
-        print_indented(console, row.who(" · "), 4)
+        blocks.add(head, 2)
+        blocks.add(row.what(), 4)
+        blocks.add(row.who(" · "), 4)
+    blocks.print()
 
 
 def _approval(item: DriftItem) -> str:

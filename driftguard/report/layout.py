@@ -18,6 +18,9 @@ from rich.text import Text
 
 TABLE_MIN_WIDTH = 100
 """Below this many columns the reports are stacked, one block per change."""
+TABLE_MAX_ROWS = 1000
+"""More rows than this are stacked at any width: a table that long is not read row by row (and Rich takes
+seconds to draw it)."""
 _PADDING = 2  # a cell's left and right padding
 _BORDER = 1  # one vertical line per column, and one more
 
@@ -60,7 +63,7 @@ def _widths(columns: Sequence[Column], rows: Sequence[Sequence[Text]], width: in
 
 def token_safe_table(columns: Sequence[Column], rows: Sequence[Sequence[Text]], width: int) -> Table | None:
     """A table of ``rows`` in ``width`` terminal columns in which no word is broken, or None if there is none."""
-    if width < TABLE_MIN_WIDTH:
+    if width < TABLE_MIN_WIDTH or len(rows) > TABLE_MAX_ROWS:
         return None
     widths = _widths(columns, rows, width)
     if widths is None:
@@ -73,10 +76,26 @@ def token_safe_table(columns: Sequence[Column], rows: Sequence[Sequence[Text]], 
     return table
 
 
-def print_indented(console: Console, cell: Text, indent: int) -> None:
-    """``cell`` wrapped at spaces to the console's width less ``indent``, every line indented and without
-    trailing spaces (the block layout: continuation lines stay under their first line)."""
-    pad = Text(" " * indent)
-    for line in cell.wrap(console, max(console.width - indent, 20)):
-        line.rstrip()
-        console.print(pad + line)
+class Blocks:
+    """Lines of the block layout, printed at once: each added cell wrapped at spaces to the console's width
+    less its indent, every line indented and without trailing spaces (continuation lines stay under their
+    first line). One print of pre-wrapped lines keeps thousands of blocks fast."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.lines: list[Text] = []
+
+    def add(self, cell: Text, indent: int = 0) -> None:
+        pad = Text(" " * indent)
+        width = max(self.console.width - indent, 20)
+        if "\n" not in cell.plain and cell_len(cell.plain) <= width:
+            self.lines.append(pad + cell)  # the common case: one line that fits
+            return
+        for line in cell.wrap(self.console, width):
+            line.rstrip()
+            self.lines.append(pad + line)
+
+    def print(self) -> None:
+        if self.lines:
+            self.console.print(Text("\n").join(self.lines), no_wrap=True, overflow="ignore", crop=False)
+        self.lines = []

@@ -366,7 +366,7 @@ def review_items(name: str = "DC0_H0_VM0", copies: int = 12) -> list[DriftItem]:
                 new=4096,
                 category="memory",
                 severity="medium",
-                attribution=_by("zoe", f"2026-11-30T08:{n:02d}:00+00:00", "VmReconfiguredEvent", 400 + n),
+                attribution=_by("zoe", f"2026-11-30T08:{n % 60:02d}:00+00:00", "VmReconfiguredEvent", 400 + n),
             )
         )
     return items
