@@ -21,6 +21,8 @@ TABLE_MIN_WIDTH = 100
 TABLE_MAX_ROWS = 1000
 """More rows than this are stacked at any width: a table that long is not read row by row (and Rich takes
 seconds to draw it)."""
+COMFORTABLE = 24
+"""Columns get up to this width before any column gets more."""
 _PADDING = 2  # a cell's left and right padding
 _BORDER = 1  # one vertical line per column, and one more
 
@@ -51,10 +53,21 @@ def _widths(columns: Sequence[Column], rows: Sequence[Sequence[Text]], width: in
         return None
     if sum(wants) <= available:
         return wants
-    spare = available - sum(mins)
-    hunger = [want - low for want, low in zip(wants, mins, strict=True)]
+    # first every column up to a comfortable width (a short cell such as "UNKNOWN [1]" stays on one line),
+    # then what is left in proportion to what each column would still like
+    comfortable = [max(low, min(want, COMFORTABLE)) for low, want in zip(mins, wants, strict=True)]
+    floor = comfortable if sum(comfortable) <= available else mins
+    return _share(floor, comfortable if floor is mins else wants, available)
+
+
+def _share(floor: list[int], wants: list[int], available: int) -> list[int]:
+    """``floor`` plus the spare columns shared in proportion to ``want - floor``; never more than ``wants``."""
+    spare = available - sum(floor)
+    hunger = [want - low for want, low in zip(wants, floor, strict=True)]
     total = sum(hunger)
-    widths = [low + spare * h // total for low, h in zip(mins, hunger, strict=True)]
+    if total <= spare:
+        return list(wants)
+    widths = [low + spare * h // total for low, h in zip(floor, hunger, strict=True)]
     # the rounding remainder, one column at a time, to the hungriest first
     for i in sorted(range(len(widths)), key=lambda i: widths[i] - wants[i])[: available - sum(widths)]:
         widths[i] += 1
