@@ -198,7 +198,11 @@ def _agent_file(change: LogicalChange, values: Values) -> Shown:
     if "sha256" in new and "sha256" in old and change.change == "modified":
         parts.append(f"sha256 {str(old['sha256'])[:12]} → {str(new['sha256'])[:12]}")
     others = [k for k in sorted({*old, *new}) if k not in {"size", "sha256", "text"}]
-    parts += [f"{k}: {values(old.get(k))} → {values(new.get(k))}" for k in others]
+    if change.change == "modified":
+        parts += [f"{k}: {values(old.get(k))} → {values(new.get(k))}" for k in others]
+    else:  # a whole file: its fields as they are
+        whole = new if change.change == "added" else old
+        parts += [f"{k}: {values(whole.get(k))}" for k in others]
     lines = list(_text_diff(old.get("text"), new.get("text")))
     cut = not values.wide and len(lines) > DIFF_LINES
     if cut:

@@ -172,3 +172,55 @@ def test_every_item_is_in_exactly_one_change_in_order(pair: tuple[Snapshot, Snap
         assert sorted(seen) == sorted(id(item) for item in items)
         for change in changes:
             describe(change)  # every shape the engine makes has words
+
+
+def _one(**fields: object) -> object:
+    base = {"vcenter": "vc", "kind": "vm", "id": "vm-1", "name": "web", "category": "devices", "severity": "medium"}
+    (change,) = logical_changes([DriftItem.model_validate({**base, **fields})])
+    return change
+
+
+def test_devices_added_removed_and_re_pointed_read_as_their_backings() -> None:
+    serial = {"key": 9000, "type": "VirtualSerialPort", "backing": {"type": "VirtualSerialPortURIBackingInfo",
+              "service_uri": "telnet://10.0.0.9:23"}}  # fmt: skip
+    added = _one(change="added", path='devices["Serial port 1"]', new=serial)
+    assert describe(added).summary == "+ VirtualSerialPort: network telnet://10.0.0.9:23"  # type: ignore[arg-type]
+    removed = _one(change="removed", path='devices["Floppy 1"]', old={"key": 8000, "type": "VirtualFloppy",
+                   "backing": {"type": "VirtualFloppyRemoteDeviceBackingInfo"}})  # fmt: skip
+    assert describe(removed).summary == "- VirtualFloppy: client device"  # type: ignore[arg-type]
+    base = {"vcenter": "vc", "kind": "vm", "id": "vm-1", "name": "web", "category": "devices", "severity": "medium"}
+    nic = 'devices["Network adapter 1"]'
+    items = [
+        DriftItem.model_validate({**base, "change": "modified", "path": f"{nic}.backing.type",
+                                  "old": "VirtualEthernetCardNetworkBackingInfo", "new": "VirtualFutureBackingInfo"}),
+        DriftItem.model_validate({**base, "change": "modified", "path": f"{nic}.backing.network", "old": "VM Network",
+                                  "new": None}),
+        DriftItem.model_validate({**base, "change": "modified", "path": f"{nic}.connected", "old": True, "new": False}),
+    ]  # fmt: skip
+    (change,) = logical_changes(items)
+    words = describe(change)
+    assert words.summary == "network VM Network → Future" and words.details == ("connected: true → false",)
+
+
+def test_agent_files_added_and_removed_and_several_plain_fields() -> None:
+    path = 'ha_agent.files["/etc/opt/vmware/fdm/hostlist"]'
+    added = _one(kind="host", change="added", path=path, new={"sha256": "c" * 64, "size": 3, "text": "a\nb\n"})
+    words = describe(added)  # type: ignore[arg-type]
+    assert words.summary == "added (3 bytes)" and words.details[-2:] == ("+a", "+b")
+    removed = _one(kind="host", change="removed", path=path, old={"sha256": "c" * 64, "size": 3, "binary": True})
+    assert describe(removed).summary == "removed (3 bytes), binary: true"  # type: ignore[arg-type]
+    base = {"vcenter": "vc", "kind": "host", "id": "host-1", "name": "esx", "category": "services", "severity": "low"}
+    items = [
+        DriftItem.model_validate({**base, "change": "modified", "path": f'services["TSM-SSH"].{field}', "old": old,
+                                  "new": new})
+        for field, old, new in (("running", False, True), ("policy", "off", "on"))
+    ]  # fmt: skip
+    (change,) = logical_changes(items)
+    assert describe(change).summary == "2 fields"
+    assert describe(change).details == ("running: false → true", "policy: off → on")
+
+
+def test_lists_of_morefs_are_named() -> None:
+    change = _one(change="modified", path="datastores", old=["datastore-1"], new=["datastore-1", "datastore-2"])
+    names = {"datastore-1": "LocalDS_0", "datastore-2": "SAN-01"}
+    assert describe(change, names).summary == "[LocalDS_0] → [LocalDS_0, SAN-01]"  # type: ignore[arg-type]
