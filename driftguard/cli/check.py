@@ -35,6 +35,8 @@ from driftguard.report.check import (
     check_json,
     check_markdown,
     check_sarif,
+    check_statistics_markdown,
+    check_statistics_text,
     check_text,
     rule_show,
     rules_json,
@@ -64,6 +66,7 @@ BASELINE = typer.Option(
     ["all"], "--baseline", help="Baselines to check against: names in baselines/ (repeatable), 'all' or 'none'."
 )
 CHECK_FORMAT = format_option((*FINDING_FORMATS, Format.jsonl), note=" (jsonl: one finding per line)")
+STATISTICS = typer.Option(False, "--statistics", help="Only the number of findings per rule (text or markdown).")
 RULES_FORMAT = format_option(envvar=False, note=" (markdown = docs/rules.md)")
 
 
@@ -90,10 +93,13 @@ def check(
     paths: list[str] = PATH_GLOB,
     severity: str | None = SEVERITY,
     output: Path | None = OUTPUT,
+    statistics: bool = STATISTICS,
 ) -> int:
     """Evaluate the security rules of the seed chapter and the baselines on a snapshot (or on live vCenter)."""
     if live and rev is not None:
         raise typer.BadParameter("cannot be combined with --live", param_hint="--rev")
+    if statistics and fmt not in (Format.text, Format.markdown):
+        raise typer.BadParameter("counts findings as text or markdown only", param_hint="--statistics")
     conn = (
         connection(
             repo,
@@ -125,9 +131,9 @@ def check(
     emit(
         fmt,
         output,
-        text=lambda out: check_text(report, out),
+        text=lambda out: (check_statistics_text if statistics else check_text)(report, out),
         json=lambda: check_json(report),
-        markdown=lambda: check_markdown(report),
+        markdown=lambda: (check_statistics_markdown if statistics else check_markdown)(report),
         sarif=lambda: check_sarif(report, catalogue),
         jsonl=lambda: check_jsonl(report),
     )

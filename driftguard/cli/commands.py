@@ -51,6 +51,7 @@ from driftguard.models import DiffReport
 from driftguard.report import diff_json, diff_markdown, diff_text, log_json, log_markdown, log_text
 from driftguard.report.escape import visible
 from driftguard.report.review import diff_jsonl
+from driftguard.report.stat import diff_stat_markdown, diff_stat_text
 
 FORMAT = format_option()
 DIFF_FORMAT = format_option((*REPORT_FORMATS, Format.jsonl), note=" (jsonl: one drift item per line)")
@@ -81,23 +82,34 @@ class _Bar:
         self.progress.update(self.tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
 
 
-def _render_diff(report: DiffReport, fmt: Format, output: Path | None = None) -> None:
+WIDE = typer.Option(False, "--wide", help="Show values, text diffs and object lists whole (no shortening).")
+STAT = typer.Option(False, "--stat", help="Only counts of changes by kind, category and user (text or markdown).")
+
+
+def _render_diff(
+    report: DiffReport, fmt: Format, output: Path | None = None, *, wide: bool = False, stat: bool = False
+) -> None:
+    if stat:
+        if fmt not in (Format.text, Format.markdown):
+            raise typer.BadParameter("shows counts as text or markdown; the JSON has every item", param_hint="--stat")
+        emit(fmt, output, text=lambda out: diff_stat_text(report, out), markdown=lambda: diff_stat_markdown(report))
+        return
     emit(
         fmt,
         output,
-        text=lambda out: diff_text(report, out),
+        text=lambda out: diff_text(report, out, wide=wide),
         json=lambda: diff_json(report),
         markdown=lambda: diff_markdown(report),
         jsonl=lambda: diff_jsonl([report]),
     )
 
 
-def _render_each(reports: list[DiffReport], fmt: Format, output: Path | None) -> None:
+def _render_each(reports: list[DiffReport], fmt: Format, output: Path | None, *, wide: bool = False) -> None:
     """``diff --each``: the reports one after the other (text, Markdown), a JSON array, or one item per line."""
 
     def draw(out: Console) -> None:
         for report in reports:
-            diff_text(report, out)
+            diff_text(report, out, wide=wide)
         if not reports:
             out.print(Text("no drift in the range"))
 
@@ -179,6 +191,8 @@ def diff(
     since: str | None = SINCE,
     until: str | None = UNTIL,
     output: Path | None = OUTPUT,
+    wide: bool = WIDE,
+    stat: bool = STAT,
 ) -> int:
     """Show what changed between two snapshots, or between the latest snapshot and live vCenter, and who did it."""
     select = selector(objects, kinds, paths, by, status, severity)
@@ -188,7 +202,7 @@ def diff(
         reports = api.diff_each(
             repo, old, new, vcenter=vcenter_name, ignore=ignore, since=since, until=until, select=select
         )
-        _render_each(reports, fmt, output)
+        _render_each(reports, fmt, output, wide=wide)
         return EXIT_DRIFT if exit_code and any(r.items for r in reports) else EXIT_OK
     if live:
         if new is not None:
@@ -210,7 +224,7 @@ def diff(
             report = select.report(api.diff_live(conn, repo, old, ignore=ignore, progress=bar))
     else:
         report = api.diff(repo, old, new, vcenter=vcenter_name, ignore=ignore, since=since, until=until, select=select)
-    _render_diff(report, fmt, output)
+    _render_diff(report, fmt, output, wide=wide, stat=stat)
     return EXIT_DRIFT if exit_code and report.items else EXIT_OK
 
 

@@ -17,9 +17,18 @@ from rich.text import Text
 
 from driftguard import __version__
 from driftguard.models import SEVERITIES, CheckReport, Finding, Severity
-from driftguard.report._util import md_escape
+from driftguard.report._util import (
+    COMMENT_LIMIT,
+    RowCap,
+    exempted_line,
+    fit_markdown,
+    hidden_line,
+    md_escape,
+    truncation_note,
+)
 from driftguard.report.diff import SEVERITY_STYLE, when
 from driftguard.report.escape import lines, md_code, sarif, text
+from driftguard.report.layout import Blocks, Column, token_safe_table
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION: Literal["2.1.0"] = "2.1.0"
@@ -76,32 +85,104 @@ def _target(report: CheckReport) -> str:
     return f"{ref} ({when(report.target.collected_at)})" if report.target.collected_at else ref
 
 
+_COLUMNS = (Column("severity", no_wrap=True), Column("rule"), Column("object"), Column("finding"))
+
+
 def check_text(report: CheckReport, console: Console) -> None:
-    """One Rich table row per finding, most severe first."""
+    """One entry per finding, most severe first: a table whose columns fit their longest word at
+    :data:`~driftguard.report.layout.TABLE_MIN_WIDTH` columns or more, one block per finding when narrower."""
     console.print(text(f"check {_target(report)}", style="bold"))
+    for line in (hidden_line(report, "finding"), exempted_line(report)):
+        if line:
+            console.print(text(line, style="yellow"))
     if not report.findings:
         console.print(Text("no findings"))
         return
-    table = Table(expand=False)
-    for column in ("severity", "rule", "object", "finding"):
-        table.add_column(column, overflow="fold")
-    for f in report.findings:
-        table.add_row(
+    rows = [
+        [
             Text(f.severity, style=SEVERITY_STYLE.get(f.severity, "")),
             lines(f.rule_id, f.rule_name),
             text(f"{f.kind} {f.name}"),
             text(f.message),
-        )
-    console.print(table)
+        ]
+        for f in report.findings
+    ]
+    table = token_safe_table(_COLUMNS, rows, console.width)
+    if table is not None:
+        console.print(table)
+    else:
+        blocks = Blocks(console)
+        for f in report.findings:
+            head = Text(f.severity, style=SEVERITY_STYLE.get(f.severity, ""))
+            head.append(" ")
+            head.append(text(f"{f.rule_id} {f.rule_name}"))
+            blocks.add(head)
+            blocks.add(text(f"{f.kind} {f.name} ({f.id})", style="bold"), 2)
+            blocks.add(text(f.message), 2)
+        blocks.print()
     console.print(Text(summary_line(report)))
 
 
-def check_markdown(report: CheckReport) -> str:
-    """GitHub-flavoured Markdown: heading, summary, one table row per finding."""
+def statistics(report: CheckReport) -> list[tuple[str, str, str, int]]:
+    """(rule id, rule name, severity, findings) per rule, most findings first (``check --statistics``)."""
+    counts: dict[tuple[str, str, str], int] = {}
+    for f in report.findings:
+        key = (f.rule_id, f.rule_name, f.severity)
+        counts[key] = counts.get(key, 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], -SEVERITIES.index(kv[0][2]), kv[0][0]))
+    return [(rule, name, severity, n) for (rule, name, severity), n in ranked]
+
+
+def check_statistics_text(report: CheckReport, console: Console) -> None:
+    """Per-rule counts, like ``ruff --statistics``: count, rule id, severity, rule name."""
+    console.print(text(f"check {_target(report)}", style="bold"))
+    hidden = hidden_line(report, "finding")
+    if hidden:
+        console.print(text(hidden, style="yellow"))
+    stats = statistics(report)
+    width = max((len(str(n)) for *_, n in stats), default=1)
+    rule_width = max((len(rule) for rule, *_ in stats), default=0)
+    for rule, name, severity, n in stats:
+        line = Text(f"{n:>{width}}  ")
+        line.append(text(f"{rule:<{rule_width}}"))
+        line.append("  ")
+        line.append(f"{severity:<8}", style=SEVERITY_STYLE.get(severity, ""))
+        line.append(" ")
+        line.append(text(name))
+        console.print(line)
+    console.print(Text(summary_line(report)))
+
+
+def check_statistics_markdown(report: CheckReport) -> str:
+    """Per-rule counts as a Markdown table."""
+    out = [f"### driftguard check {md_escape(_target(report))}", "", f"**{summary_line(report)}**", ""]
+    hidden = hidden_line(report, "finding")
+    if hidden:
+        out += [md_escape(hidden), ""]
+    stats = statistics(report)
+    if stats:
+        out += ["| findings | rule | severity | name |", "|---:|---|---|---|"]
+        out += [f"| {n} | {md_code(rule)} | {severity} | {md_escape(name)} |" for rule, name, severity, n in stats]
+    return "\n".join(out) + "\n"
+
+
+def check_markdown(
+    report: CheckReport,
+    *,
+    limit: int = COMMENT_LIMIT,
+    where: str = "The full report is in `driftguard check --format json` (or `--format sarif`).",
+) -> str:
+    """GitHub-flavoured Markdown: heading, summary, one table row per finding; under ``limit`` characters
+    (fewer rows until it fits, saying ``where`` the rest is)."""
+    return fit_markdown(lambda take: _markdown(report, take, limit, where), limit=limit, where=where)
+
+
+def _markdown(report: CheckReport, take: RowCap, limit: int, where: str) -> str:
     lines = [f"### driftguard check {md_escape(_target(report))}", "", f"**{summary_line(report)}**", ""]
+    lines += [md_escape(line) + "\n" for line in (hidden_line(report, "finding"), exempted_line(report)) if line]
     if report.findings:
         lines += ["| severity | rule | object | finding |", "|---|---|---|---|"]
-        for f in report.findings:
+        for f in take(report.findings):
             cells = [
                 f.severity,
                 f"{md_code(f.rule_id)} {md_escape(f.rule_name)}",
@@ -109,6 +190,8 @@ def check_markdown(report: CheckReport) -> str:
                 md_escape(f.message),
             ]
             lines.append("| " + " | ".join(cells) + " |")
+    if take.left_out:
+        lines += ["", truncation_note(take.left_out, limit, where)]
     return "\n".join(lines) + "\n"
 
 

@@ -16,22 +16,11 @@ from rich.console import Console
 from driftguard.models import DriftItem
 from driftguard.models.plan import BaselineIssue, PlanGroup, PlannedExpectation, PlanReport
 from driftguard.models.times import iso
-from driftguard.report._util import md_escape
+from driftguard.report._util import COMMENT_LIMIT, PLURAL, RowCap, fit_markdown, md_escape, truncation_note
 from driftguard.report.escape import md_code, text, visible
 
-COMMENT_LIMIT = 65_536
-"""GitHub's maximum issue/pull-request comment body, in characters."""
 MARKER = "<!-- driftguard-plan -->"
 """First line of the comment, so a workflow finds and updates its own comment instead of adding one."""
-_ROW_CAPS: tuple[int | None, ...] = (None, 200, 100, 50, 20, 10, 5, 0)
-
-PLURAL = {
-    "cluster": "clusters",
-    "host": "hosts",
-    "vm": "VMs",
-    "dvswitch": "distributed switches",
-    "datastore": "datastores",
-}
 
 
 def plan_json(report: PlanReport) -> str:
@@ -83,17 +72,8 @@ def _expected_text(expected: dict[str, Any], table: bool = True) -> str:
     return " ".join(parts)
 
 
-def _render(report: PlanReport, cap: int | None, artifact: str) -> tuple[str, int]:
-    """The Markdown with at most ``cap`` rows per list (None: all); returns it and the number of rows left out."""
-    left_out = 0
-
-    def take(rows: Sequence[Any]) -> Sequence[Any]:
-        nonlocal left_out
-        if cap is None or len(rows) <= cap:
-            return rows
-        left_out += len(rows) - cap
-        return rows[:cap]
-
+def _render(report: PlanReport, take: RowCap, limit: int, artifact: str) -> str:
+    """The Markdown with at most ``take.cap`` rows per list (None: all), saying how many it left out."""
     out = [MARKER, f"## {headline(report)}", ""]
     snaps = ", ".join(
         f"{_prose_code(e.ref[:10])} ({md_escape(iso(e.collected_at) if e.collected_at else '?')})"
@@ -123,12 +103,9 @@ def _render(report: PlanReport, cap: int | None, artifact: str) -> tuple[str, in
             out += _expectation(exp, take)
     out += _items("Newly out of compliance", report.newly_noncompliant, take)
     out += _items("No longer reported", report.resolved, take)
-    if left_out:
-        out.append(
-            f"> ✂️ Truncated to fit the {COMMENT_LIMIT:,}-character comment limit: {left_out} row(s) not shown. "
-            f"The full plan is in the JSON artefact {artifact}."
-        )
-    return "\n".join(out).rstrip() + "\n", left_out
+    if take.left_out:
+        out.append(truncation_note(take.left_out, limit, f"The full plan is in the JSON artefact {artifact}."))
+    return "\n".join(out).rstrip() + "\n"
 
 
 def _expectation(exp: PlannedExpectation, take: Any) -> list[str]:
@@ -183,15 +160,11 @@ def _items(title: str, items: Sequence[DriftItem], take: Any) -> list[str]:
 
 def plan_markdown(report: PlanReport, *, limit: int = COMMENT_LIMIT, artifact: str = "`plan.json`") -> str:
     """The pull-request comment, under ``limit`` characters (fewer rows per table until it fits)."""
-    text = ""
-    for cap in _ROW_CAPS:
-        text, _ = _render(report, cap, artifact)
-        if len(text) <= limit:
-            return text
-    # Even without rows (thousands of changed expectations): cut at a line and say so.
-    note = f"\n> ✂️ Cut at the {limit:,}-character comment limit. The full plan is in the JSON artefact {artifact}.\n"
-    cut = text[: limit - len(note)]
-    return cut[: cut.rfind("\n") + 1 if "\n" in cut else len(cut)] + note
+    return fit_markdown(
+        lambda take: _render(report, take, limit, artifact),
+        limit=limit,
+        where=f"The full plan is in the JSON artefact {artifact}.",
+    )
 
 
 def plan_text(report: PlanReport, console: Console) -> None:

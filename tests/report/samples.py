@@ -303,3 +303,93 @@ def evidence(
 def ignore_preview(name: str = "web01", pattern: str = "vm:extra_config.*") -> IgnorePreview:
     items = drift_items(name=name)
     return IgnorePreview(patterns=[pattern], compliance=items[1:2], history=items[3:4])
+
+
+# -- an incident review (issue 11 points 4-5): the shapes of real engine output, grouped into logical changes ----
+
+REVIEW_NAMES = {"clustercomputeresource-27": "DC0_C0", "clustercomputeresource-54": "DC0_C1"}
+FDM = "/etc/opt/vmware/fdm/fdm.cfg"
+FDM_OLD = '<config>\n  <log level="info"/>\n  <isolation>\n    <address>10.0.0.1</address>\n  </isolation>\n</config>\n'
+FDM_NEW = FDM_OLD.replace("10.0.0.1", "10.99.9.9")
+
+
+def _by(user: str, time: str, event_type: str, key: int) -> Attribution:
+    return Attribution(
+        status="attributed", confidence="exact", user=f"VSPHERE.LOCAL\\{user}", time=time, event_type=event_type,
+        event_key=key,
+    )  # fmt: skip
+
+
+def review_items(name: str = "DC0_H0_VM0", copies: int = 12) -> list[DriftItem]:
+    """A VM moved between clusters and its CD-ROM re-pointed at an ISO (three leaf items), an HA agent file edit
+    (three), a new portgroup that allows forged transmits, and one memory change made on ``copies`` VMs."""
+    vm = {"vcenter": "vc01.example.com", "kind": "vm", "id": "vm-40", "name": name}
+    host = {"vcenter": "vc01.example.com", "kind": "host", "id": "host-21", "name": "DC0_H0"}
+    carol = _by("carol", "2026-11-29T09:12:00+00:00", "VmRelocatedEvent", 301)
+    alice = _by("alice", "2026-11-29T09:30:00+00:00", "VmReconfiguredEvent", 305)
+    cdrom = 'devices["CD/DVD drive 1"].backing'
+    items = [
+        DriftItem(**host, change="modified", path=f'ha_agent.files["{FDM}"].sha256', old="a1" * 32, new="b2" * 32,
+                  category="ha_agent", severity="high", attribution=Attribution(status="unattributed",
+                  reason="no event in the window explains the change")),
+        DriftItem(**host, change="modified", path=f'ha_agent.files["{FDM}"].size', old=len(FDM_OLD),
+                  new=len(FDM_NEW), category="ha_agent", severity="high",
+                  attribution=Attribution(status="unattributed", reason="no event in the window explains the change")),
+        DriftItem(**host, change="modified", path=f'ha_agent.files["{FDM}"].text', old=FDM_OLD, new=FDM_NEW,
+                  category="ha_agent", severity="high",
+                  attribution=Attribution(status="unattributed", reason="no event in the window explains the change")),
+        DriftItem(**host, change="added", path='network.portgroups["DMZ"]', category="network", severity="medium",
+                  new={"vswitch": "vSwitch0", "vlan_id": 66, "policy": {"security": {"allow_promiscuous": None,
+                       "mac_changes": None, "forged_transmits": True}, "teaming": {"active_nics": []}},
+                       "effective_security": {"allow_promiscuous": False, "mac_changes": True,
+                                              "forged_transmits": True}},
+                  attribution=_by("bob", "2026-11-29T10:00:00+00:00", "HostNetworkReconfiguredEvent", 310)),
+        DriftItem(**vm, change="modified", path="cluster", old="clustercomputeresource-27",
+                  new="clustercomputeresource-54", category="placement", severity="low", attribution=carol),
+        DriftItem(**vm, change="modified", path=f"{cdrom}.device_name", old="/vmfs/devices/cdrom/mpx.vmhba0:C0:T0:L0",
+                  new=None, category="devices", severity="medium", attribution=alice),
+        DriftItem(**vm, change="modified", path=f"{cdrom}.file_name", old=None, new="[LocalDS_0] iso/rescue.iso",
+                  category="devices", severity="medium", attribution=alice),
+        DriftItem(**vm, change="modified", path=f"{cdrom}.type", old="VirtualCdromAtapiBackingInfo",
+                  new="VirtualCdromIsoBackingInfo", category="devices", severity="medium", attribution=alice),
+    ]  # fmt: skip
+    for n in range(copies):
+        items.append(
+            DriftItem(
+                vcenter="vc01.example.com",
+                kind="vm",
+                id=f"vm-{100 + n}",
+                name=f"app{n:02d}",
+                change="modified",
+                path="memory.size_mb",
+                old=32,
+                new=4096,
+                category="memory",
+                severity="medium",
+                attribution=_by("zoe", f"2026-11-30T08:{n % 60:02d}:00+00:00", "VmReconfiguredEvent", 400 + n),
+            )
+        )
+    return items
+
+
+def review_report(**names: str) -> DiffReport:
+    items = review_items(**names)
+    return DiffReport.model_validate({"from": FROM, "to": TO, "items": items, "summary": DiffReport.summarize(items)})
+
+
+def many_findings(count: int = 40) -> CheckReport:
+    """``count`` findings of three rules on as many VMs (``check --statistics``, the Markdown size cap)."""
+    found = []
+    for n in range(count):
+        rule = findings(name=f"app{n:03d}")[n % 3]
+        found.append(rule.model_copy(update={"id": f"vm-{n}", "name": f"app{n:03d}"}))
+    return CheckReport(target=TO, findings=found, summary=CheckReport.summarize(found))
+
+
+def many_changes(count: int = 60) -> DiffReport:
+    """``count`` different memory changes on as many VMs: nothing to group, a Markdown document to cap."""
+    items = [
+        item.model_copy(update={"new": 4096 + n, "id": f"vm-{100 + n}", "name": f"app{n:02d}"})
+        for n, item in enumerate(review_items(copies=count)[8:])
+    ]
+    return DiffReport.model_validate({"from": FROM, "to": TO, "items": items, "summary": DiffReport.summarize(items)})

@@ -23,9 +23,10 @@ from rich.console import Console
 
 from driftguard.models import CheckReport, DiffReport
 from driftguard.report import diff_markdown, diff_text, evidence_markdown, evidence_text, log_markdown, log_text
-from driftguard.report.check import check_markdown, check_text
+from driftguard.report.check import check_markdown, check_statistics_markdown, check_statistics_text, check_text
 from driftguard.report.ignored import ignored_markdown, ignored_text
 from driftguard.report.plan import plan_markdown, plan_text
+from driftguard.report.stat import diff_stat_markdown, diff_stat_text
 from tests.paths import FIXTURES
 from tests.report import samples
 
@@ -40,7 +41,11 @@ TEXT: dict[str, TextRender] = {
     "diff": lambda c: diff_text(samples.diff_report(), c),
     "diff-empty": lambda c: diff_text(DiffReport.model_validate({"from": samples.FROM, "to": samples.TO}), c),
     "diff-hostile": lambda c: diff_text(samples.diff_report(name=HOSTILE, key=HOSTILE, user=HOSTILE), c),
+    "diff-review": lambda c: diff_text(samples.review_report(), c, names=samples.REVIEW_NAMES),
+    "diff-review-wide": lambda c: diff_text(samples.review_report(), c, names=samples.REVIEW_NAMES, wide=True),
+    "diff-stat": lambda c: diff_stat_text(samples.review_report(), c),
     "check": lambda c: check_text(samples.check_report(), c),
+    "check-statistics": lambda c: check_statistics_text(samples.many_findings(), c),
     "check-empty": lambda c: check_text(CheckReport(target=samples.TO), c),
     "check-hostile": lambda c: check_text(samples.check_report(name=HOSTILE, key=HOSTILE), c),
     "plan": lambda c: plan_text(samples.plan_report(), c),
@@ -54,7 +59,12 @@ MARKDOWN: dict[str, Callable[[], str]] = {
     "diff": lambda: diff_markdown(samples.diff_report()),
     "diff-empty": lambda: diff_markdown(DiffReport.model_validate({"from": samples.FROM, "to": samples.TO})),
     "diff-hostile": lambda: diff_markdown(samples.diff_report(name=HOSTILE, key=HOSTILE, user=HOSTILE)),
+    "diff-review": lambda: diff_markdown(samples.review_report(), names=samples.REVIEW_NAMES),
+    "diff-review-capped": lambda: diff_markdown(samples.many_changes(), limit=4_000),
+    "diff-stat": lambda: diff_stat_markdown(samples.review_report()),
     "check": lambda: check_markdown(samples.check_report()),
+    "check-statistics": lambda: check_statistics_markdown(samples.many_findings()),
+    "check-capped": lambda: check_markdown(samples.many_findings(), limit=1_500),
     "check-empty": lambda: check_markdown(CheckReport(target=samples.TO)),
     "check-hostile": lambda: check_markdown(samples.check_report(name=HOSTILE, key=HOSTILE)),
     "plan": lambda: plan_markdown(samples.plan_report()),
