@@ -27,13 +27,13 @@ from driftguard.cli.render import FINDING_FORMATS, Format, render
 from driftguard.report.check import (
     check_json,
     check_markdown,
-    check_sarif,
     check_text,
     rule_show,
     rules_json,
     rules_markdown,
     rules_text,
 )
+from driftguard.report.sarif import check_sarif
 
 
 class FailOn(StrEnum):

@@ -30,9 +30,10 @@ import pytest
 from rich.console import Console
 
 from driftguard.report import diff_markdown, diff_text, evidence_markdown, evidence_text, log_markdown, log_text
-from driftguard.report.check import check_markdown, check_sarif, check_text
+from driftguard.report.check import check_markdown, check_text
 from driftguard.report.ignored import ignored_markdown, ignored_text
 from driftguard.report.plan import compliance_markdown, plan_markdown, plan_text
+from driftguard.report.sarif import check_sarif
 from tests.faults._report_support import (
     CORPUS,
     appears,
