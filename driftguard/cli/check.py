@@ -113,7 +113,7 @@ def check(
         text=lambda out: check_text(report, out),
         json=lambda: check_json(report),
         markdown=lambda: check_markdown(report),
-        sarif=lambda: check_sarif(report, catalogue),
+        sarif=lambda: check_sarif(report, catalogue, repository_uri=api.repository_uri(repo)),
     )
     return EXIT_DRIFT if api.fails_on(report, fail_on.value if fail_on else None) else EXIT_OK
 
