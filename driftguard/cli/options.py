@@ -34,7 +34,7 @@ def format_option(
         "--format",
         envvar="DRIFTGUARD_FORMAT" if envvar else None,
         callback=only_allowed,
-        metavar="<" + "|".join(f.value for f in allowed) + ">",
+        metavar="|".join(f.value for f in allowed),
         help=f"Output format{note}.",
     )
 
