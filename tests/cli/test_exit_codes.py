@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import git
 import pytest
 
+from driftguard.cli import exits
 from driftguard.cli.exits import EXIT_DRIFT, EXIT_OK, EXIT_USAGE
 from driftguard.models import Snapshot
 from driftguard.store import StateRepo
@@ -112,3 +114,10 @@ def test_plan_exit_code_says_newly_out_of_compliance(repo: Path) -> None:
     # invalid baselines stay a usage error (2), --exit-code or not
     (repo / "baselines" / "site.yaml").write_text("version: 1\nexpectations: [{id: x}]\n")
     assert invoke("plan", "--repo", repo, "--exit-code").exit_code == EXIT_USAGE
+
+
+def test_the_documented_table_is_the_codes_the_cli_uses() -> None:
+    table = (ROOT / "README.md").read_text().split("### Exit codes", 1)[1].split("\n## ", 1)[0]
+    documented = {int(code) for code in re.findall(r"^\| (\d+) \|", table, flags=re.MULTILINE)}
+    used = {value for name, value in vars(exits).items() if name.startswith("EXIT_")}
+    assert documented == used == {0, 1, 2, 3, 4, 130, 141, 143}

@@ -4,12 +4,15 @@ and certificate pinning with ``--tls-fingerprint``, against the simulator's own 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer.main
 from click.testing import Result
 
+from driftguard.cli import app
 from tests.cli_runner import invoke
 from tests.vcsim.harness import Vcsim
 
@@ -81,3 +84,17 @@ def test_malformed_or_contradictory_pinning_is_a_usage_error(
 def test_pinning_needs_https(vcsim: Vcsim, tmp_path: Path) -> None:
     result = snapshot(vcsim, tmp_path / "state", "--tls-fingerprint", "a" * 64)
     assert result.exit_code == 2 and "needs an https:// URL" in result.stderr
+
+
+def test_every_command_that_connects_offers_both_ways() -> None:
+    def walk(command: Any) -> Iterator[Any]:
+        yield command
+        for sub in getattr(command, "commands", {}).values():
+            yield from walk(sub)
+
+    connecting = {}
+    for command in walk(typer.main.get_command(app)):
+        options = {opt for param in command.params for opt in param.opts}
+        if "--vcenter" in options:
+            connecting[command.name] = {"--ca-file", "--tls-fingerprint", "--insecure"} <= options
+    assert connecting == {"snapshot": True, "diff": True, "check": True}
