@@ -52,12 +52,14 @@ class Connection:
     password: SecretStr
     insecure: bool = False
     ca_file: str | None = None
-    """A PEM file of the CA(s) that signed vCenter's certificate, trusted besides the system's."""
+    """A PEM file of the CA(s) that signed vCenter's certificate, trusted instead of the system's."""
     page_size: int = 500
     timeout: float = 60.0
     """Seconds one socket operation (connect, send, each read) may wait."""
     deadline: float = 1800.0
     """Seconds the whole collection (connect, login, inventory, history) may take."""
+    tls_fingerprint: str | None = None
+    """SHA-256 fingerprint of the one certificate vCenter must present (pinning, instead of a CA)."""
 
     @property
     def host(self) -> str:
@@ -101,6 +103,7 @@ def _connect(conn: Connection) -> Session:
         ca_file=conn.ca_file,
         timeout=conn.timeout,
         deadline=conn.deadline,
+        tls_fingerprint=conn.tls_fingerprint,
     )
 
 

@@ -37,7 +37,9 @@ from driftguard.api.history import hidden
 from driftguard.api.ignore import ignore_patterns
 from driftguard.baseline.evaluate import as_finding, sort_items, violations
 from driftguard.models import SEVERITIES, Endpoint, Snapshot
-from driftguard.models.findings import CheckReport, Finding
+from driftguard.models.canonical import canonical_bytes, locate
+from driftguard.models.findings import CheckReport, Finding, Region
+from driftguard.models.paths import Key, PathError, parse
 from driftguard.models.snapshot import KINDS
 from driftguard.models.suppression import Suppressed
 from driftguard.store import manifest_path, object_path
@@ -119,11 +121,13 @@ def check(  # noqa: PLR0913
         findings = policy.run(target, context, planned)
     broken = violations(target, in_force)
     findings += [as_finding(resolved, item) for resolved, item in broken]
-    findings = [_located(target, f) for f in policy.sort_findings(findings)]
+    findings = policy.sort_findings(findings)
     if select is not None:
         findings = [f for f in findings if select.keeps_finding(f)]
+    findings = _located(target, findings)
     report = CheckReport(
         target=Endpoint(ref=ref, collected_at=target.manifest.finished_at),
+        vcenter=target.manifest.vcenter.name,
         findings=findings,
         summary=CheckReport.summarize(findings),
         compliance=sort_items(item for _, item in broken if select is None or select.keeps(item)),
@@ -162,13 +166,51 @@ def _live_target(live: Live, repo_path: Path) -> tuple[Snapshot, Drift | None, S
         return drift.target, drift, hid
 
 
-def _located(snapshot: Snapshot, finding: Finding) -> Finding:
-    obj = snapshot.get(finding.kind, finding.id) if finding.kind in KINDS else None
-    path = object_path(snapshot, obj) if obj is not None else manifest_path(snapshot.manifest.vcenter.name)
-    return finding.model_copy(update={"location": str(path)})
+def _located(snapshot: Snapshot, findings: Sequence[Finding]) -> list[Finding]:
+    """Each finding with its object's file and the region of its path there, read from the canonical bytes of the
+    object (the file's content); a finding whose object is not in the snapshot points at the manifest."""
+    files: dict[tuple[str, str], bytes] = {}
+    located = []
+    for finding in findings:
+        obj = snapshot.get(finding.kind, finding.id) if finding.kind in KINDS else None
+        if obj is None:
+            path, line = manifest_path(snapshot.manifest.vcenter.name), (1, 1, 2)
+        else:
+            path = object_path(snapshot, obj)
+            key = (obj.kind, obj.id)
+            data = files[key] if key in files else files.setdefault(key, canonical_bytes(obj))
+            line = locate(data, _segments(finding.path))
+        start, first, end = line
+        region = Region(start_line=start, start_column=first, end_line=start, end_column=end)
+        located.append(finding.model_copy(update={"location": str(path), "region": region}))
+    return located
+
+
+def _segments(path: str | None) -> list[str | int]:
+    """The field names and keys of a finding's path, up to a wildcard (which names no one line)."""
+    try:
+        parsed = parse(path or "")
+    except PathError:
+        return []  # a path outside the grammar points at the object as a whole
+    segments: list[str | int] = []
+    for segment in parsed:
+        if isinstance(segment, Key):
+            if segment.value is None:
+                break
+            segments.append(segment.value)
+        else:
+            segments.append(segment)
+    return segments
 
 
 # --- added for the CLI (issue 10: no logic the api could answer in the CLI) --------------------------------------
+
+
+def repository_uri(repo_path: Path) -> str | None:
+    """The state repo's ``origin`` as a URI without credentials (SARIF ``versionControlProvenance``); None when
+    there is no state repo or no such remote."""
+    with existing(repo_path) as repo:
+        return repo.remote_uri() if repo is not None else None
 
 
 def fails_on(report: CheckReport, severity: str | None) -> bool:

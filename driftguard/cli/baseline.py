@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from driftguard import api
-from driftguard.cli.exits import EXIT_OK, EXIT_USAGE
+from driftguard.cli.exits import EXIT_DRIFT, EXIT_OK, EXIT_USAGE
 from driftguard.cli.options import IGNORE, OPTIONAL_REPO, REPO, format_option
 from driftguard.cli.options import OUTPUT as REPORT_OUTPUT
 from driftguard.cli.output import emit
@@ -25,6 +25,9 @@ ARTIFACT = typer.Option(
     "`driftguard-plan` (plan.json) of this workflow run",
     "--artifact",
     help="How the Markdown names the full JSON artefact when it has to truncate.",
+)
+PLAN_EXIT_CODE = typer.Option(
+    False, "--exit-code", help="Exit 1 when the change makes anything newly out of compliance (2 stays invalid)."
 )
 INIT_DIR = typer.Argument(..., help="Directory of the new (or existing) state repo.")
 FORCE = typer.Option(False, "--force", help="Overwrite files that already exist.")
@@ -63,9 +66,11 @@ def plan(
     fmt: Format = PLAN_FORMAT,
     json_out: Path | None = JSON_OUT,
     artifact: str = ARTIFACT,
+    exit_code: bool = PLAN_EXIT_CODE,
 ) -> int:
     """Review a change of baselines: validation, the changes, what vCenter would have to change (observed →
-    target, grouped), and what falls out of compliance. Exit 2 when the head's baselines are invalid."""
+    target, grouped), and what falls out of compliance. Exit 2 when the head's baselines are invalid; with
+    --exit-code, 1 when anything is newly out of compliance."""
     report = api.plan(repo, base, head)
     if json_out is not None:
         json_out.write_text(plan_json(report), encoding="utf-8")
@@ -75,7 +80,9 @@ def plan(
         json=lambda: plan_json(report),
         markdown=lambda: plan_markdown(report, artifact=artifact),
     )
-    return EXIT_USAGE if report.errors else EXIT_OK
+    if report.errors:
+        return EXIT_USAGE
+    return EXIT_DRIFT if exit_code and report.newly_noncompliant else EXIT_OK
 
 
 def init(

@@ -24,13 +24,18 @@ from typer.exceptions import Abort, Exit
 from driftguard.api import DriftguardError
 from driftguard.cli import crash
 from driftguard.cli.exits import EXIT_OK
+from driftguard.cli.help import PROG, complete, polish
 
 
 def run(command: click.Command, args: Sequence[str] | None, prog_name: str | None, **extra: Any) -> int:
     """Parse ``args`` (default: ``sys.argv[1:]``), run the command and map whatever it raises to an exit code."""
     argv = list(sys.argv[1:] if args is None else args)
     _log_lines()
+    polish(command)
     try:
+        answer = complete(command, prog_name or PROG)
+        if answer is not None:
+            return answer
         with command.make_context(prog_name or "driftguard", argv, **extra) as ctx:
             result = command.invoke(ctx)
     except Exit as exc:

@@ -21,6 +21,7 @@ from driftguard.cli.options import (
     REPO,
     SEVERITY,
     TIMEOUT,
+    TLS_FINGERPRINT,
     USER,
     VCENTER_NAME,
     VCENTER_URL,
@@ -34,7 +35,6 @@ from driftguard.cli.render import FINDING_FORMATS, Format, render
 from driftguard.report.check import (
     check_json,
     check_markdown,
-    check_sarif,
     check_statistics_markdown,
     check_statistics_text,
     check_text,
@@ -44,6 +44,7 @@ from driftguard.report.check import (
     rules_text,
 )
 from driftguard.report.review import check_jsonl
+from driftguard.report.sarif import check_sarif
 
 
 class FailOn(StrEnum):
@@ -78,6 +79,7 @@ def check(
     user: str | None = USER,
     insecure: bool = INSECURE,
     ca_file: str | None = CA_FILE,
+    tls_fingerprint: str | None = TLS_FINGERPRINT,
     page_size: int | None = PAGE_SIZE,
     deadline: float | None = DEADLINE,
     timeout: float | None = TIMEOUT,
@@ -107,6 +109,7 @@ def check(
             user,
             insecure=insecure,
             ca_file=ca_file,
+            tls_fingerprint=tls_fingerprint,
             page_size=page_size,
             deadline=deadline,
             timeout=timeout,
@@ -134,7 +137,7 @@ def check(
         text=lambda out: (check_statistics_text if statistics else check_text)(report, out),
         json=lambda: check_json(report),
         markdown=lambda: (check_statistics_markdown if statistics else check_markdown)(report),
-        sarif=lambda: check_sarif(report, catalogue),
+        sarif=lambda: check_sarif(report, catalogue, repository_uri=api.repository_uri(repo)),
         jsonl=lambda: check_jsonl(report),
     )
     return EXIT_DRIFT if api.fails_on(report, fail_on.value if fail_on else None) else EXIT_OK

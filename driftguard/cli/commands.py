@@ -37,6 +37,7 @@ from driftguard.cli.options import (
     SINCE,
     STATUS,
     TIMEOUT,
+    TLS_FINGERPRINT,
     UNTIL,
     USER,
     VCENTER_NAME,
@@ -129,6 +130,7 @@ def snapshot(
     user: str | None = USER,
     insecure: bool = INSECURE,
     ca_file: str | None = CA_FILE,
+    tls_fingerprint: str | None = TLS_FINGERPRINT,
     page_size: int | None = PAGE_SIZE,
     deadline: float | None = DEADLINE,
     timeout: float | None = TIMEOUT,
@@ -145,7 +147,15 @@ def snapshot(
     """Collect one vCenter's configuration and commit it to the state repo (no commit when nothing changed)."""
     files = host_files_options(host_files, host_files_hosts, host_files_strict, config, ssh_parallelism, ssh_timeout)
     conn = connection(
-        repo, vcenter, user, insecure=insecure, ca_file=ca_file, page_size=page_size, deadline=deadline, timeout=timeout
+        repo,
+        vcenter,
+        user,
+        insecure=insecure,
+        ca_file=ca_file,
+        page_size=page_size,
+        deadline=deadline,
+        timeout=timeout,
+        tls_fingerprint=tls_fingerprint,
     )
     bar = _Bar()
     with bar.progress:
@@ -174,6 +184,7 @@ def diff(
     user: str | None = USER,
     insecure: bool = INSECURE,
     ca_file: str | None = CA_FILE,
+    tls_fingerprint: str | None = TLS_FINGERPRINT,
     page_size: int | None = PAGE_SIZE,
     deadline: float | None = DEADLINE,
     timeout: float | None = TIMEOUT,
@@ -215,6 +226,7 @@ def diff(
             user,
             insecure=insecure,
             ca_file=ca_file,
+            tls_fingerprint=tls_fingerprint,
             page_size=page_size,
             deadline=deadline,
             timeout=timeout,

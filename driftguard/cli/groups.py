@@ -8,6 +8,7 @@ from driftguard import __version__
 from driftguard.cli import baseline, check, commands, evidence, review
 from driftguard.cli import config as config_cli
 from driftguard.cli.boundary import BoundaryGroup
+from driftguard.cli.help import HELP_OPTIONS, completion
 
 
 def _version(value: bool) -> None:
@@ -36,6 +37,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings=HELP_OPTIONS,
 )
 app.callback()(_root)
 
@@ -72,3 +74,5 @@ config.command("validate")(config_cli.validate)
 config.command("show")(config_cli.show)
 config.command("migrate")(config_cli.migrate)
 app.add_typer(config, name="config")
+
+app.command()(completion)

@@ -34,7 +34,7 @@ def format_option(
         "--format",
         envvar="DRIFTGUARD_FORMAT" if envvar else None,
         callback=only_allowed,
-        metavar="<" + "|".join(f.value for f in allowed) + ">",
+        metavar="|".join(f.value for f in allowed),
         help=f"Output format{note}.",
     )
 
@@ -107,7 +107,17 @@ CA_FILE = typer.Option(
     None,
     "--ca-file",
     envvar="DRIFTGUARD_CA_FILE",
-    help="PEM file of the CA(s) that signed the vCenter certificate (trusted besides the system's).",
+    metavar="PATH",
+    help="PEM file of the CA(s) that signed the vCenter certificate, e.g. the VMCA root; trusted instead of the "
+    "system's CAs.",
+)
+TLS_FINGERPRINT = typer.Option(
+    None,
+    "--tls-fingerprint",
+    envvar="DRIFTGUARD_TLS_FINGERPRINT",
+    metavar="SHA256",
+    help="Accept only the vCenter certificate with this SHA-256 fingerprint (AB:CD:... as openssl prints it); "
+    "an alternative to --ca-file.",
 )
 PAGE_SIZE_MAX = 10_000
 # No flag default: a flag not given leaves the value to DRIFTGUARD_* and then driftguard.yaml (docs/configuration.md).
@@ -157,6 +167,7 @@ def connection(
     page_size: int | None,
     deadline: float | None,
     timeout: float | None,
+    tls_fingerprint: str | None = None,
 ) -> api.Connection:
     """The vCenter to talk to: each setting from its flag, else ``DRIFTGUARD_*``, else the ``vcenters`` entry of the
     state repo's driftguard.yaml (``--vcenter`` may name one), else the default. Asks for the password only on a
@@ -177,6 +188,8 @@ def connection(
         raise typer.BadParameter(
             "is required (or set DRIFTGUARD_USER, or user in driftguard.yaml)", param_hint="--user"
         )
+    if tls_fingerprint and settings.insecure:
+        raise typer.BadParameter("cannot be combined with --insecure", param_hint="--tls-fingerprint")
     secret = resolved.password.get_secret_value() if resolved.password else None
     password = secret or _password(settings.user, settings.url)
     if settings.insecure:
@@ -193,6 +206,7 @@ def connection(
         page_size=settings.page_size,
         timeout=settings.timeout,
         deadline=settings.deadline,
+        tls_fingerprint=tls_fingerprint,
     )
 
 

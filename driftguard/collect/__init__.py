@@ -2,7 +2,8 @@
 
 Public API::
 
-    connect(url, user, password, *, insecure=False, ca_file=None, timeout=120.0, deadline=1800.0) -> Session
+    connect(url, user, password, *, insecure=False, ca_file=None, timeout=120.0, deadline=1800.0,
+            tls_fingerprint=None) -> Session
     parse_vcenter_url(text) -> VCenterURL
     collect_inventory(session, *, page_size=500, paths=PROPERTY_PATHS, on_progress=None) -> RawInventory
     collect_history(session, *, begin, end=None, users=None, page_size=1000, on_progress=None) -> RawHistory

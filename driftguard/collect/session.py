@@ -27,6 +27,7 @@ from driftguard.collect.errors import (
     ConnectError,
     LoginError,
 )
+from driftguard.collect.pinning import PinMismatchError, parse_fingerprint, pinned_context, show_fingerprint
 from driftguard.collect.raw import fault_text
 from driftguard.collect.transport import Budget, CheckedStub
 from driftguard.collect.url import InvalidURLError, VCenterURL, parse_vcenter_url
@@ -56,13 +57,30 @@ def parse_url(url: str) -> VCenterURL:
     return parsed
 
 
-def _ssl_context(insecure: bool, ca_file: str | None) -> ssl.SSLContext:
+def _ssl_context(insecure: bool, ca_file: str | None, pin: bytes | None = None) -> ssl.SSLContext:
+    """The system's CAs, or only those of ``ca_file``; or the one certificate whose SHA-256 is ``pin``."""
+    if pin is not None:
+        return pinned_context(pin, ca_file)
     context = ssl.create_default_context(cafile=ca_file)
     if insecure:
         # The user asked for it explicitly (--insecure); nothing else ever turns verification off.
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     return context
+
+
+def _pin(tls_fingerprint: str | None, endpoint: VCenterURL) -> bytes | None:
+    """The pinned digest; a malformed one, or one for a plain-http URL (nothing to pin), is a usage error."""
+    if not tls_fingerprint:
+        return None
+    if endpoint.scheme != "https":
+        raise InvalidURLError(
+            f"--tls-fingerprint needs an https:// URL for vCenter {endpoint.host}", host=endpoint.host
+        )
+    try:
+        return parse_fingerprint(tls_fingerprint)
+    except ValueError as error:
+        raise InvalidURLError(f"--tls-fingerprint: {error}", host=endpoint.host) from None
 
 
 def _api_version(api_version: str) -> str:
@@ -218,6 +236,13 @@ def _service_content(stub: CheckedStub, host: str) -> Any:
         content = vim.ServiceInstance("ServiceInstance", stub).RetrieveContent()
     except CollectError:
         raise
+    except PinMismatchError as error:
+        raise CertificateError(
+            f"TLS certificate of vCenter {host} does not match --tls-fingerprint: its SHA-256 is "
+            f"{show_fingerprint(error.seen) if error.seen else 'unknown'}, the pinned one "
+            f"{show_fingerprint(error.wanted)} (a renewed certificate, or someone in between)",
+            host=host,
+        ) from None
     except ssl.SSLCertVerificationError as error:
         raise CertificateError(
             f"TLS certificate of vCenter {host} could not be verified ({error.verify_message}); "
@@ -272,12 +297,14 @@ def connect(
     ca_file: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     deadline: float | None = DEFAULT_DEADLINE,
+    tls_fingerprint: str | None = None,
 ) -> Session:
     """Connect to vCenter at ``url`` and log in as ``user``.
 
-    TLS certificates are verified against the system CAs (plus ``ca_file`` if given); ``insecure=True``
-    turns verification off. ``timeout`` bounds each socket operation, ``deadline`` everything the session does
-    from now on (None: no deadline). Raises :class:`InvalidURLError`, :class:`ConnectError`,
+    TLS certificates are verified against the system CAs, or only those of ``ca_file`` if given;
+    ``tls_fingerprint`` (SHA-256, :mod:`~driftguard.collect.pinning`) accepts exactly one certificate instead;
+    ``insecure=True`` turns verification off. ``timeout`` bounds each socket operation, ``deadline`` everything
+    the session does from now on (None: no deadline). Raises :class:`InvalidURLError`, :class:`ConnectError`,
     :class:`CertificateError`, :class:`LoginError`, or the transport's ``InvalidResponseError`` /
     ``DeadlineError``, with a one-line message naming the host; the password appears in no message, log or
     exception.
@@ -286,9 +313,10 @@ def connect(
     host = endpoint.host
     budget = Budget(host, timeout, deadline)
     kwargs: dict[str, Any] = {"httpConnectionTimeout": timeout}
+    pin = _pin(tls_fingerprint, endpoint)
     if endpoint.scheme == "https":
         try:
-            kwargs["sslContext"] = _ssl_context(insecure, ca_file)
+            kwargs["sslContext"] = _ssl_context(insecure, ca_file, pin)
         except OSError as error:
             raise ConnectError(
                 f"cannot read CA file {ca_file} for vCenter {host}: {error.strerror}", host=host

@@ -16,6 +16,16 @@ from driftguard.models.snapshot import Kind
 from driftguard.models.suppression import Suppressed
 
 
+class Region(Model):
+    """Where in its file (``Finding.location``) a finding points, as SARIF counts: 1-based lines and columns in
+    Unicode code points, ``end_column`` the column after the last character."""
+
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+
+
 class Finding(Model):
     """One violated rule on one object (or on a group of objects, listed in ``related``)."""
 
@@ -38,6 +48,8 @@ class Finding(Model):
     """Other object ids involved (the production VMs a DMZ VM would restart next to, ...)."""
     location: str | None = None
     """The object's file in the state repo, for SARIF locations."""
+    region: Region | None = None
+    """The line of ``path`` in that file (of its nearest ancestor there), for SARIF regions."""
     source: Literal["rule", "baseline"] = "rule"
 
     @model_validator(mode="before")
@@ -95,6 +107,8 @@ class CheckReport(Model):
 
     schema_: Literal["driftguard.check/v1"] = Field(default="driftguard.check/v1", alias="schema")
     target: Endpoint
+    vcenter: str | None = None
+    """The vCenter checked (its name in the state repo): one SARIF category per vCenter."""
     findings: list[Finding] = []
     summary: CheckSummary = CheckSummary()
     compliance: list[DriftItem] = []

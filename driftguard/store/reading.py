@@ -18,6 +18,7 @@ from driftguard.store.errors import CorruptRepoError, StoreError, UnknownRevisio
 from driftguard.store.layout import KIND_DIRS, MANIFEST, SEPARATOR, SUFFIX, encode_moref, parse_object_path, vcenter_dir
 from driftguard.store.notes import read_note
 from driftguard.store.plumbing import Plumbing
+from driftguard.store.remote import public_uri
 from driftguard.store.trailers import TRAILER_PREFIX, SnapshotRef, snapshot_ref
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -292,6 +293,11 @@ class SnapshotReader:
         blobs = self.git.blobs(self.resolve(rev), directory)
         contents = self.git.read_blobs(blobs.values())
         return {path: contents[blob] for path, blob in sorted(blobs.items())}
+
+    def remote_uri(self, name: str = "origin") -> str | None:
+        """Remote ``name``'s URL (``git remote get-url``) as a URI without credentials; None without that remote."""
+        status, out = self.git.run("remote", "get-url", name, check=False)
+        return public_uri(out) if status == 0 else None
 
     def last_change(self, rev: str, path: str) -> str | None:
         """The last commit at or before ``rev`` that changed ``path`` (the commit that approved a baseline)."""

@@ -118,7 +118,10 @@ class StateRepo(SnapshotReader):
             if found is None:
                 if not create:
                     reason = "does not exist" if not root.exists() else "is not a git repository"
-                    raise StoreError(f"state repo {root} {reason} (create it with git init or --init)")
+                    raise StoreError(
+                        f"state repo {root} {reason} (driftguard snapshot creates it when the directory is missing or "
+                        "empty; or run git init there)"
+                    )
                 root.mkdir(parents=True, exist_ok=True)
                 result = runner(["init", "-q", "-b", "main", str(root)], cwd=root)
                 if result.status != 0:
