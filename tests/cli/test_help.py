@@ -21,7 +21,7 @@ from tests.cli_runner import invoke
 from tests.paths import ROOT
 
 TYPER_PLACEHOLDER = re.compile(r"<(?:str|int|float|bool|path|Path|datetime|list\[.*?\]|tuple\[.*?\]|[a-z]+ range)>")
-READABLE = re.compile(r"^(?:[A-Z][A-Z0-9_]*(?:=[A-Z]+)?|[a-z0-9-]+(?:\|[a-z0-9-]+)*)$")
+READABLE = re.compile(r"^(?:[A-Z][A-Z0-9_]*(?:=[A-Z]+)?(?:\|[A-Z][A-Z0-9_]*)*|[a-z0-9-]+(?:\|[a-z0-9-]+)*)$")
 
 
 def commands(command: click.Command, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], click.Command]]:
@@ -63,7 +63,7 @@ def test_the_placeholders_the_issue_names() -> None:
     assert by_option["--timeout"] == by_option["--deadline"] == "SECONDS"
     assert by_option["--host-files-hosts"] == "GLOB"
     formats = {param.metavar for _, c in TREE for param in c.params if "--format" in param.opts}
-    assert formats == {"text|json|markdown", "text|json|markdown|sarif", "yaml|json"}
+    assert formats == {"text|json|markdown", "text|json|markdown|jsonl", "text|json|markdown|sarif|jsonl", "yaml|json"}
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
