@@ -15,12 +15,12 @@ from driftguard.collect import (
     InvalidURLError,
     Session,
     VCenterURL,
-    collect_inventory,
     connect,
     parse_vcenter_url,
+    read_inventory,
 )
 from driftguard.models import Snapshot
-from driftguard.normalize.snapshot import normalize_snapshot
+from driftguard.normalize.snapshot import normalize_pages
 from driftguard.store import StateRepo, StoreError, UnknownRevisionError
 
 Progress = Callable[[str, int, int | None], None]
@@ -54,6 +54,8 @@ class Connection:
     ca_file: str | None = None
     """A PEM file of the CA(s) that signed vCenter's certificate, trusted besides the system's."""
     page_size: int = 500
+    parallel: int = 3
+    """Connections used at once to read the inventory (driftguard.yaml ``parallel``, ``DRIFTGUARD_PARALLEL``)."""
     timeout: float = 60.0
     """Seconds one socket operation (connect, send, each read) may wait."""
     deadline: float = 1800.0
@@ -105,8 +107,9 @@ def _connect(conn: Connection) -> Session:
 
 
 def _collect(si: Session, conn: Connection, progress: Progress | None) -> Snapshot:
-    raw = collect_inventory(si, page_size=conn.page_size, on_progress=progress)
-    snapshot = normalize_snapshot(raw)
+    # The VMs stream: each page is normalised as it arrives and let go of (issue 12); the rest is held, VMs need it.
+    with read_inventory(si, page_size=conn.page_size, on_progress=progress, parallel=conn.parallel) as reader:
+        snapshot = normalize_pages(reader.small(), reader.vm_pages(), reader.finish)
     name = vcenter_name(conn.url)
     if snapshot.manifest.vcenter.name != name:
         vcenter = snapshot.manifest.vcenter.model_copy(update={"name": name})

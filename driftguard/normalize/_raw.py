@@ -117,6 +117,22 @@ class Inventory:
                     if key is not None:
                         self._dvpg_by_key[key] = obj
 
+    def add(self, type_name: str, items: Sequence[RawMap]) -> None:
+        """Index more objects of ``type_name`` (a page of VMs while they stream; see :meth:`discard`)."""
+        entries = self._by_type.setdefault(type_name, [])
+        for obj in items:
+            moref = text(obj.get("moref"))
+            if moref is not None:
+                entries.append(obj)
+                self._by_moref[moref] = (type_name, obj)
+
+    def discard(self, type_name: str) -> None:
+        """Forget every object of ``type_name`` again (none of the other kinds' lookups go through them)."""
+        for obj in self._by_type.pop(type_name, []):
+            moref = text(obj.get("moref"))
+            if moref is not None:
+                self._by_moref.pop(moref, None)
+
     def of_type(self, *type_names: str) -> list[RawMap]:
         """Objects of the given concrete types, in raw order."""
         return [obj for name in type_names for obj in self._by_type.get(name, [])]
