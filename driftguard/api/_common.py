@@ -19,7 +19,8 @@ from driftguard.collect import (
     parse_vcenter_url,
     read_inventory,
 )
-from driftguard.models import Snapshot
+from driftguard.collect.events import unknown_types
+from driftguard.models import History, Snapshot
 from driftguard.normalize.snapshot import normalize_pages
 from driftguard.store import StateRepo, StoreError, UnknownRevisionError
 
@@ -134,6 +135,16 @@ def read_vcenter(si: Session, conn: Connection, progress: Progress | None, name:
         vcenter = snapshot.manifest.vcenter.model_copy(update={"name": name})
         snapshot = snapshot.model_copy(update={"manifest": snapshot.manifest.model_copy(update={"vcenter": vcenter})})
     return snapshot
+
+
+def with_unknown_event_types(snapshot: Snapshot, history: History) -> Snapshot:
+    """``snapshot`` whose manifest lists the event/task types of ``history`` this driftguard does not know (issue 9,
+    point 7: they were kept as raw data and everything else was attributed)."""
+    found = unknown_types(history.notes)
+    if not found:
+        return snapshot
+    manifest = snapshot.manifest.model_copy(update={"unknown_event_types": found})
+    return snapshot.model_copy(update={"manifest": manifest})
 
 
 @contextlib.contextmanager

@@ -225,7 +225,7 @@ class Decoder:
         if xsi is not None and not declared.dynamic:
             dynamic = self._xsi(elem, xsi)
             if dynamic is None:
-                return self._unknown(elem, xsi.rpartition(":")[2])
+                return self._unknown(elem, xsi.rpartition(":")[2], declared)
             if not (dynamic.kind == "array" and declared.kind == "array"):
                 info = dynamic
         elif declared.kind == "array" and declared.item is not None:
@@ -311,10 +311,17 @@ class Decoder:
         assert item is not None
         return [self.value(child, item) for child in elem if isinstance(child.tag, str)]
 
-    def _unknown(self, elem: Any, name: str) -> Any:
+    def _unknown(self, elem: Any, name: str, declared: TypeInfo | None = None) -> Any:
+        """A value of a type pyVmomi does not know. In a slot declared as a data type (an event, a task's result) it
+        is read as that type, whose subclass it must be, so the properties the slot's type declares keep their
+        types; the others are read generically. ``_type`` is the type the answer named."""
         if name.startswith("ArrayOf"):
             return [self._generic(child) for child in elem if isinstance(child.tag, str)]
-        result: dict[str, Any] = {"_type": name}
+        if declared is not None and declared.kind == "data":
+            result = self._data(elem, declared)
+            result["_type"] = name
+            return result
+        result = {"_type": name}
         result.update(self._children(elem))
         return result
 
@@ -325,7 +332,7 @@ class Decoder:
             dynamic = self._xsi(elem, xsi)
             if dynamic is not None:
                 return self.value(elem, dynamic)
-            return self._unknown(elem, xsi.rpartition(":")[2])
+            return self._unknown(elem, xsi.rpartition(":")[2], None)
         if len(elem) == 0:
             if elem.get("type") is not None:
                 return _moref(elem)
