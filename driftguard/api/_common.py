@@ -15,12 +15,13 @@ from driftguard.collect import (
     InvalidURLError,
     Session,
     VCenterURL,
-    collect_inventory,
     connect,
     parse_vcenter_url,
+    read_inventory,
 )
-from driftguard.models import Snapshot
-from driftguard.normalize.snapshot import normalize_snapshot
+from driftguard.collect.events import unknown_types
+from driftguard.models import History, Snapshot
+from driftguard.normalize.snapshot import normalize_pages
 from driftguard.store import StateRepo, StoreError, UnknownRevisionError
 
 Progress = Callable[[str, int, int | None], None]
@@ -54,6 +55,8 @@ class Connection:
     ca_file: str | None = None
     """A PEM file of the CA(s) that signed vCenter's certificate, trusted instead of the system's."""
     page_size: int = 500
+    parallel: int = 3
+    """Connections used at once to read the inventory (driftguard.yaml ``parallel``, ``DRIFTGUARD_PARALLEL``)."""
     timeout: float = 60.0
     """Seconds one socket operation (connect, send, each read) may wait."""
     deadline: float = 1800.0
@@ -108,8 +111,9 @@ def _connect(conn: Connection) -> Session:
 
 
 def _collect(si: Session, conn: Connection, progress: Progress | None) -> Snapshot:
-    raw = collect_inventory(si, page_size=conn.page_size, on_progress=progress)
-    snapshot = normalize_snapshot(raw)
+    # The VMs stream: each page is normalised as it arrives and let go of (issue 12); the rest is held, VMs need it.
+    with read_inventory(si, page_size=conn.page_size, on_progress=progress, parallel=conn.parallel) as reader:
+        snapshot = normalize_pages(reader.small(), reader.vm_pages(), reader.finish)
     name = vcenter_name(conn.url)
     if snapshot.manifest.vcenter.name != name:
         vcenter = snapshot.manifest.vcenter.model_copy(update={"name": name})
@@ -134,6 +138,16 @@ def read_vcenter(si: Session, conn: Connection, progress: Progress | None, name:
         vcenter = snapshot.manifest.vcenter.model_copy(update={"name": name})
         snapshot = snapshot.model_copy(update={"manifest": snapshot.manifest.model_copy(update={"vcenter": vcenter})})
     return snapshot
+
+
+def with_unknown_event_types(snapshot: Snapshot, history: History) -> Snapshot:
+    """``snapshot`` whose manifest lists the event/task types of ``history`` this driftguard does not know (issue 9,
+    point 7: they were kept as raw data and everything else was attributed)."""
+    found = unknown_types(history.notes)
+    if not found:
+        return snapshot
+    manifest = snapshot.manifest.model_copy(update={"unknown_event_types": found})
+    return snapshot.model_copy(update={"manifest": manifest})
 
 
 @contextlib.contextmanager

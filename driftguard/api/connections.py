@@ -30,11 +30,12 @@ class Settings(BaseSettings):
     insecure: bool | None = None
     ca_file: str | None = None
     page_size: int | None = None
+    parallel: int | None = None
     timeout: float | None = None
     deadline: float | None = None
 
 
-CONNECTION_FIELDS = ("url", "user", "insecure", "ca_file", "page_size", "timeout", "deadline")
+CONNECTION_FIELDS = ("url", "user", "insecure", "ca_file", "page_size", "parallel", "timeout", "deadline")
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class ResolvedVCenter:
             insecure=self.settings.insecure,
             ca_file=self.settings.ca_file,
             page_size=self.settings.page_size,
+            parallel=self.settings.parallel,
             timeout=self.settings.timeout,
             deadline=self.settings.deadline,
         )

@@ -18,6 +18,7 @@ from driftguard.api._common import (
     read_vcenter,
     session,
     vcenter_name,
+    with_unknown_event_types,
 )
 from driftguard.api.baselines import NO_BASELINES, in_force_at
 from driftguard.api.drift import (
@@ -98,6 +99,7 @@ def _snapshot(
             if repo is not None and previous is not None:
                 drift = drift_between(repo, previous, current, live_source(si), options)
                 current = drift.new  # stored aligned: host files not collected this time read unknown
+                current = with_unknown_event_types(current, drift.history)
         # Only now, with a complete collection in hand, may a missing state repo be created.
         with contextlib.ExitStack() as stack:
             target = repo or stack.enter_context(opened(repo_path, create=True))

@@ -204,6 +204,7 @@ def connection(
         insecure=settings.insecure,
         ca_file=settings.ca_file,
         page_size=settings.page_size,
+        parallel=settings.parallel,
         timeout=settings.timeout,
         deadline=settings.deadline,
         tls_fingerprint=tls_fingerprint,

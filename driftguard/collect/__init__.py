@@ -5,7 +5,9 @@ Public API::
     connect(url, user, password, *, insecure=False, ca_file=None, timeout=120.0, deadline=1800.0,
             tls_fingerprint=None) -> Session
     parse_vcenter_url(text) -> VCenterURL
-    collect_inventory(session, *, page_size=500, paths=PROPERTY_PATHS, on_progress=None) -> RawInventory
+    collect_inventory(session, *, page_size=500, paths=PROPERTY_PATHS, on_progress=None, parallel=3) -> RawInventory
+    read_inventory(session, *, page_size=500, paths=PROPERTY_PATHS, on_progress=None, parallel=3) -> InventoryReader
+        (.small() -> RawInventory without VMs, .vm_pages() -> Iterator[list[RawObject]], .finish() -> RawInventory)
     collect_history(session, *, begin, end=None, users=None, page_size=1000, on_progress=None) -> RawHistory
     to_raw(pyvmomi_value) -> JSON-compatible data
 
@@ -38,6 +40,7 @@ from driftguard.collect.inventory import (
     inventory_counts,
 )
 from driftguard.collect.raw import to_raw
+from driftguard.collect.reader import InventoryReader, read_inventory
 from driftguard.collect.session import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, Session, connect
 from driftguard.collect.transport import DeadlineError, InvalidResponseError
 from driftguard.collect.url import InvalidURLError, VCenterURL, parse_vcenter_url
@@ -55,6 +58,7 @@ __all__ = [
     "DeadlineError",
     "InvalidResponseError",
     "InvalidURLError",
+    "InventoryReader",
     "LoginError",
     "ProgressCallback",
     "Session",
@@ -65,5 +69,6 @@ __all__ = [
     "expected_round_trips",
     "inventory_counts",
     "parse_vcenter_url",
+    "read_inventory",
     "to_raw",
 ]

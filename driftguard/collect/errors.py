@@ -40,5 +40,9 @@ class CollectionError(CollectError):
     """Collection started but could not finish: connection lost, session expired, or a server fault."""
 
 
+class InvalidResponseError(CollectionError):
+    """vCenter (or something in front of it) answered a request with something that is not its SOAP answer."""
+
+
 DriftguardCollectError = CollectError
 """The name ``driftguard.api`` catches; the same class as :class:`CollectError`."""

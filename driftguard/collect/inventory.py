@@ -1,10 +1,14 @@
-"""Inventory collection: one paged PropertyCollector pass over the whole vCenter, then host options.
+"""Inventory collection: paged PropertyCollector passes (one per group of kinds, :data:`GROUPS`), then host options.
 
-Round trips (HTTP requests), for ``N`` objects in the view and ``H`` hosts with an option manager::
+Round trips (HTTP requests), for ``N_g`` objects in the view of group ``g`` and ``H`` hosts with an option manager::
 
-    1 CreateContainerView + ceil(N / page_size) pages + 1 DestroyView + ceil(H / page_size) option pages
+    sum over the groups (1 CreateContainerView + max(1, ceil(N_g / page_size)) pages + 1 DestroyView)
+    + ceil(H / page_size) option pages
 
-— they grow with pages, never with objects. Managed objects are never attribute-walked: on a real vCenter
+— they grow with pages, never with objects. Answers are decoded by :mod:`driftguard.collect.decoder` as they
+arrive (:mod:`driftguard.collect.stream`); the threads and the VM stream are in :mod:`driftguard.collect.reader`.
+
+Managed objects are never attribute-walked: on a real vCenter
 each attribute costs a round trip, and the simulator crashes on unset properties (reference G3).
 """
 
@@ -13,15 +17,14 @@ from __future__ import annotations
 import contextlib
 import http.client
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from driftguard.collect._vmomi import VmomiSupport, vim, vmodl
+from driftguard.collect._vmomi import VmomiSupport, vmodl
 from driftguard.collect.errors import CollectError, CollectionError
-from driftguard.collect.raw import fault_text, to_raw
+from driftguard.collect.raw import to_raw
 from driftguard.collect.session import Session
-from driftguard.models.raw import RAW_SCHEMA, RawInventory, RawObject, RawVCenter
-from driftguard.models.times import iso, now
+from driftguard.models.raw import RawData, RawInventory, RawObject, RawVCenter
 
 ProgressCallback = Callable[[str, int, int | None], None]
 """``on_progress(kind, done, total)``: ``total`` is None when the server does not say in advance."""
@@ -124,97 +127,47 @@ def declared_versions(type_name: str, path: str) -> list[str] | None:
     return versions
 
 
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("others", tuple(name for name in VIEW_TYPES if name not in ("HostSystem", "VirtualMachine"))),
+    ("hosts", ("HostSystem",)),
+    ("vms", ("VirtualMachine",)),
+)
+"""The kinds read over separate connections, each through its own container view, smallest first: normalising a
+VM needs the folders, hosts, clusters and networks around it, so those come (and are held) before the VMs stream."""
+
+DEFAULT_PARALLEL = 3
+"""Connections used at once for the inventory (one per group of kinds)."""
+
+
 def collect_inventory(
     session: Session,
     *,
     page_size: int = DEFAULT_PAGE_SIZE,
     paths: Mapping[str, Iterable[str]] = PROPERTY_PATHS,
     on_progress: ProgressCallback | None = None,
+    parallel: int = DEFAULT_PARALLEL,
 ) -> RawInventory:
-    """Read the configuration of every object in the vCenter into the raw format.
+    """Read the configuration of every object in the vCenter into the raw format (held whole: for a big vCenter,
+    :func:`~driftguard.collect.reader.read_inventory` streams the VMs instead).
 
     ``paths`` overrides :data:`PROPERTY_PATHS` (a PropertySpec type → paths mapping). Paths that need a
     newer API than the server speaks are not sent and are recorded in ``missing`` as ``NotSupported``;
-    paths the server cannot return are recorded in ``missing`` with the server's fault.
+    paths the server cannot return are recorded in ``missing`` with the server's fault. ``parallel`` bounds the
+    connections used at once (:data:`GROUPS`).
     Raises :class:`~driftguard.collect.errors.CollectionError` when the connection drops or the server
     fails the call.
     """
-    if page_size < 1:
-        raise ValueError("page_size must be at least 1")
-    progress = on_progress or _no_progress
-    started_at = iso(now())
-    first_request = session.round_trips
-    requested, unsupported = _split_supported(session, paths)
-    content = session.content
+    from driftguard.collect.reader import read_inventory  # the reader builds on this module's specs
 
-    with session.guard("reading the inventory"):
-        view = content.viewManager.CreateContainerView(
-            content.rootFolder, [wsdl_type(name) for name in VIEW_TYPES], True
-        )
-        if view is None:
-            raise CollectionError(f"vCenter {session.host} created no view of the inventory", host=session.host)
-        try:
-            spec = _PC.FilterSpec(
-                objectSet=[
-                    _PC.ObjectSpec(
-                        obj=view,
-                        skip=True,
-                        selectSet=[
-                            _PC.TraversalSpec(name="view", type=vim.view.ContainerView, path="view", skip=False)
-                        ],
-                    )
-                ],
-                propSet=[
-                    _PC.PropertySpec(type=wsdl_type(name), pathSet=list(chosen))
-                    for name, chosen in requested.items()
-                    if chosen
-                ],
-            )
-            contents = _retrieve_paged(session, spec, page_size, lambda done: progress("inventory", done, None))
-        finally:
-            _destroy_view(view)
-
-    objects: dict[str, list[RawObject]] = {}
-    option_managers: list[Any] = []
-    for item in contents:
-        type_name = str(item.obj._wsdlName)
-        raw = _raw_object(item)
-        for spec_type, missing_paths in unsupported.items():
-            if issubclass(wsdl_type(type_name), wsdl_type(spec_type)):
-                for path in missing_paths:
-                    raw["missing"][path] = missing_paths[path]
-        objects.setdefault(type_name, []).append(raw)
-        if type_name == "HostSystem":
-            manager = _prop(item, "configManager.advancedOption")
-            if manager is not None:
-                option_managers.append(manager)
-
-    if option_managers:
-        with session.guard("reading host advanced options"):
-            spec = _PC.FilterSpec(
-                objectSet=[_PC.ObjectSpec(obj=manager, skip=False) for manager in option_managers],
-                propSet=[_PC.PropertySpec(type=vim.option.OptionManager, pathSet=list(OPTION_MANAGER_PATHS))],
-                # A host removed between the two passes must not fail the whole call.
-                reportMissingObjectsInResults=True,
-            )
-            total = len(option_managers)
-            contents = _retrieve_paged(session, spec, page_size, lambda done: progress("host-options", done, total))
-        _check_all_answered(session, option_managers, contents)
-        for item in contents:
-            objects.setdefault(str(item.obj._wsdlName), []).append(_raw_object(item))
-
-    for items in objects.values():
-        items.sort(key=lambda obj: _moref_sort_key(obj["moref"]))
-    return RawInventory(
-        schema=RAW_SCHEMA,
-        vcenter=raw_vcenter(session),
-        started_at=started_at,
-        finished_at=iso(now()),
-        objects=dict(sorted(objects.items())),
-        property_paths={name: list(chosen) for name, chosen in paths.items()},
-        round_trips=session.round_trips - first_request,
-        page_size=page_size,
-    )
+    with read_inventory(session, page_size=page_size, paths=paths, on_progress=on_progress, parallel=parallel) as r:
+        head = r.small()
+        vms = [obj for page in r.vm_pages() for obj in page]
+        final = r.finish()
+    objects = dict(head["objects"])
+    if vms:
+        objects["VirtualMachine"] = sorted(vms, key=lambda obj: moref_sort_key(obj["moref"]))
+    final["objects"] = dict(sorted(objects.items()))
+    return final
 
 
 def inventory_counts(raw: RawInventory) -> dict[str, int]:
@@ -226,11 +179,18 @@ def inventory_counts(raw: RawInventory) -> dict[str, int]:
     return {kind: len(items) for kind, items in raw["objects"].items() if kind != "OptionManager"}
 
 
-def expected_round_trips(objects: int, hosts_with_options: int, page_size: int) -> int:
-    """The round trips :func:`collect_inventory` makes for a view of ``objects`` objects (see module doc)."""
-    pages = max(1, math.ceil(objects / page_size))
-    option_pages = math.ceil(hosts_with_options / page_size)
-    return 1 + pages + 1 + option_pages
+def expected_round_trips(objects: Mapping[str, int], hosts_with_options: int, page_size: int) -> int:
+    """The round trips :func:`collect_inventory` makes for ``objects`` (group name of :data:`GROUPS` → objects in
+    its view): per group one CreateContainerView, its pages and one DestroyView, then the option pages."""
+    pages = sum(max(1, math.ceil(objects.get(name, 0) / page_size)) for name, _ in GROUPS)
+    return 2 * len(GROUPS) + pages + math.ceil(hosts_with_options / page_size)
+
+
+def group_of(type_name: str) -> str:
+    """The :data:`GROUPS` name a concrete managed type is read in."""
+    if type_name in ("HostSystem", "VirtualMachine"):
+        return "hosts" if type_name == "HostSystem" else "vms"
+    return "others"
 
 
 def raw_vcenter(session: Session) -> RawVCenter:
@@ -238,7 +198,7 @@ def raw_vcenter(session: Session) -> RawVCenter:
     return RawVCenter(url=session.url, about=to_raw(session.content.about), api_version=session.api_version)
 
 
-def _split_supported(
+def split_supported(
     session: Session, paths: Mapping[str, Iterable[str]]
 ) -> tuple[dict[str, list[str]], dict[str, dict[str, str]]]:
     """Split paths into those to request and those the negotiated API version lacks (with a reason)."""
@@ -258,33 +218,41 @@ def _split_supported(
     return requested, unsupported
 
 
-def _retrieve_paged(session: Session, spec: Any, page_size: int, on_page: Callable[[int], None]) -> list[Any]:
-    """All ``ObjectContent`` of one filter spec, page by page (RetrievePropertiesEx + Continue…).
+def retrieve_pages(session: Session, spec: Any, page_size: int, *, what: str = "objects") -> Iterator[list[RawData]]:
+    """The ``ObjectContent`` of one filter spec as raw data, page by page (RetrievePropertiesEx + Continue…),
+    each page decoded as it arrives by the session's own decoder (no pyVmomi objects).
 
-    The transport has already checked that each answer is the SOAP response asked for, so ``None`` from
-    RetrievePropertiesEx is the server's real "nothing matched". From ContinueRetrievePropertiesEx it is not: a
-    token promises another page, so a chain that stops without one (or goes round in a circle) is an error.
+    The transport has already checked that each answer is the SOAP response asked for, so an answer without a
+    result is the server's real "nothing matched". From ContinueRetrievePropertiesEx it is not: a token promises
+    another page, so a chain that stops without one (or goes round in a circle) is an error.
     """
     collector = session.content.propertyCollector
-    result = collector.RetrievePropertiesEx([spec], _PC.RetrieveOptions(maxObjects=page_size))
-    contents: list[Any] = []
+    decoder = session.decoder()
+    page: list[RawData] = []
+
+    def take(elem: Any) -> None:
+        page.append(decoder.object_content(elem))
+
+    answer = session.stream(
+        collector, "RetrievePropertiesEx", [[spec], _PC.RetrieveOptions(maxObjects=page_size)], "retrieve", take
+    )
     tokens: set[str] = set()
-    while result is not None:
-        objects = list(result.objects or [])
-        if any(item is None or item.obj is None for item in objects):
+    done = 0
+    while True:
+        if any(not isinstance(item.get("obj"), dict) for item in page):
             raise _broken_chain(session, "sent a page with an object without its reference")
-        contents.extend(objects)
-        on_page(len(contents))
-        token = result.token
+        done += len(page)
+        yield page
+        token = answer.token
         if not token:
-            return contents
+            return
         if token in tokens:
-            raise _broken_chain(session, f"repeated the page token after {len(contents)} objects")
+            raise _broken_chain(session, f"repeated the page token after {done} {what}")
         tokens.add(token)
-        result = collector.ContinueRetrievePropertiesEx(token)
-        if result is None:
-            raise _broken_chain(session, f"sent no page for a continuation token after {len(contents)} objects")
-    return contents
+        page = []
+        answer = session.stream(collector, "ContinueRetrievePropertiesEx", [token], "retrieve", take)
+        if not answer.returned:
+            raise _broken_chain(session, f"sent no page for a continuation token after {done} {what}")
 
 
 def _broken_chain(session: Session, what: str) -> CollectionError:
@@ -293,11 +261,10 @@ def _broken_chain(session: Session, what: str) -> CollectionError:
     )
 
 
-def _check_all_answered(session: Session, asked: list[Any], contents: list[Any]) -> None:
+def check_all_answered(session: Session, asked: list[str], answered: set[str]) -> None:
     """Every option manager asked for comes back, with values or a missing-object fault
     (``reportMissingObjectsInResults``): fewer means the answer was not the whole answer."""
-    answered = {str(item.obj._moId) for item in contents}
-    lost = [str(manager._moId) for manager in asked if str(manager._moId) not in answered]
+    lost = [moref for moref in asked if moref not in answered]
     if lost:
         raise CollectionError(
             f"vCenter {session.host} answered the host advanced options for {len(asked) - len(lost)} of "
@@ -306,36 +273,39 @@ def _check_all_answered(session: Session, asked: list[Any], contents: list[Any])
         )
 
 
-retrieve_paged = _retrieve_paged
-"""The paging loop, shared with the history reader's ``recentTask`` fallback."""
-
-
-def _destroy_view(view: Any) -> None:
+def destroy_view(view: Any) -> None:
     # Best effort: views die with the session anyway, and a failure here must not hide the real error. Its answer
     # carries no data, so even a garbage answer to it cannot spoil what was collected.
     with contextlib.suppress(vmodl.MethodFault, OSError, http.client.HTTPException, CollectError):
         view.DestroyView()
 
 
-def _raw_object(item: Any) -> RawObject:
-    props: dict[str, Any] = {}
-    for prop in item.propSet or []:
-        value = to_raw(prop.val)
+def raw_object(content: RawData) -> tuple[str, RawObject]:
+    """(concrete type, raw object) of one decoded ``ObjectContent``."""
+    ref = content["obj"]
+    values: dict[str, Any] = {}
+    for prop in content.get("propSet") or []:
+        value = prop.get("val")
         if value is None or value == []:
             continue  # unset and empty are the same thing to the server; keep simulator and vCenter alike
-        props[str(prop.name)] = value
-    missing = {str(miss.path): fault_text(miss.fault) for miss in item.missingSet or []}
-    return RawObject(moref=str(item.obj._moId), props=dict(sorted(props.items())), missing=missing)
+        values[str(prop.get("name"))] = value
+    missing = {str(miss.get("path")): raw_fault_text(miss.get("fault")) for miss in content.get("missingSet") or []}
+    return str(ref["type"]), RawObject(moref=str(ref["value"]), props=dict(sorted(values.items())), missing=missing)
 
 
-def _prop(item: Any, name: str) -> Any:
-    for prop in item.propSet or []:
-        if prop.name == name:
-            return prop.val
-    return None
+def raw_fault_text(fault: Any) -> str:
+    """:func:`~driftguard.collect.raw.fault_text` of a decoded fault."""
+    if not isinstance(fault, dict):
+        return "MethodFault"
+    name = str(fault.get("_type") or "MethodFault")
+    message = str(fault.get("msg") or "")
+    privilege = fault.get("privilegeId")
+    if not message and privilege:
+        message = f"requires privilege {privilege}"
+    return f"{name}: {message}" if message else name
 
 
-def _moref_sort_key(moref: str) -> tuple[str, int, str]:
+def moref_sort_key(moref: str) -> tuple[str, int, str]:
     # host-9 before host-10: a stable, human-friendly order for raw files and golden cases
     prefix, _, number = moref.rpartition("-")
     return (prefix, int(number), "") if number.isdigit() else (moref, 0, moref)
@@ -347,14 +317,23 @@ def _no_progress(kind: str, done: int, total: int | None) -> None:
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
+    "DEFAULT_PARALLEL",
+    "GROUPS",
     "OPTION_MANAGER_PATHS",
     "PROPERTY_PATHS",
     "VIEW_TYPES",
     "ProgressCallback",
+    "check_all_answered",
     "collect_inventory",
     "declared_versions",
+    "destroy_view",
     "expected_round_trips",
+    "group_of",
     "inventory_counts",
+    "moref_sort_key",
+    "raw_fault_text",
+    "raw_object",
     "raw_vcenter",
-    "retrieve_paged",
+    "retrieve_pages",
+    "split_supported",
 ]

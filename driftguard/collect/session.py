@@ -14,12 +14,13 @@ import http.client
 import re
 import socket
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from xml.parsers.expat import ExpatError
 
 from driftguard.collect._vmomi import VmomiSupport, vim, vmodl
+from driftguard.collect.decoder import Decoder
 from driftguard.collect.errors import (
     CertificateError,
     CollectError,
@@ -29,6 +30,7 @@ from driftguard.collect.errors import (
 )
 from driftguard.collect.pinning import PinMismatchError, parse_fingerprint, pinned_context, show_fingerprint
 from driftguard.collect.raw import fault_text
+from driftguard.collect.stream import AnswerStream, Shape
 from driftguard.collect.transport import Budget, CheckedStub
 from driftguard.collect.url import InvalidURLError, VCenterURL, parse_vcenter_url
 
@@ -155,6 +157,22 @@ class Session:
     def api_version(self) -> str:
         """The pyVmomi version id used for requests, e.g. ``vim.version.v8_0_3_0``."""
         return str(self._stub.version)
+
+    def decoder(self) -> Decoder:
+        """A raw-layer decoder for this session's API version (one per answer: it records unknown types)."""
+        return Decoder(str(self._stub.version))
+
+    def stream(
+        self, mo: Any, method: str, args: list[Any], shape: Shape, on_item: Callable[[Any], None]
+    ) -> AnswerStream:
+        """Call ``method`` on ``mo``; each item of the answer goes to ``on_item`` as it is parsed (see
+        :meth:`~driftguard.collect.transport.CheckedStub.stream`). Thread-safe: each call takes its own
+        connection."""
+        return self._stub.stream(mo, method, args, shape, on_item)
+
+    def managed(self, type_name: str, moref: str) -> Any:
+        """A pyVmomi reference to ``moref`` of ``type_name`` on this session (for request arguments)."""
+        return VmomiSupport.GetWsdlType("urn:vim25", type_name)(moref, self._stub)
 
     def supports(self, since: str) -> bool:
         """Whether a type member introduced in pyVmomi version ``since`` exists in the negotiated version."""

@@ -25,13 +25,15 @@ import socket
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from http.client import HTTPConnection, HTTPResponse, IncompleteRead
 from http.cookies import SimpleCookie
 from typing import Any, NamedTuple
 from xml.parsers.expat import ErrorString, ExpatError
 
 from driftguard.collect._vmomi import SoapAdapter, SoapStubAdapter, VmomiSupport
-from driftguard.collect.errors import CollectionError
+from driftguard.collect.errors import CollectionError, InvalidResponseError
+from driftguard.collect.stream import AnswerStream, Shape
 
 MAX_RESPONSE_BYTES = 512 * 1024 * 1024
 """The largest answer accepted (decompressed). A page of 500 VMs' configuration is a few tens of MB."""
@@ -50,10 +52,10 @@ class Answer(NamedTuple):
     status: int
     content_type: str
     body: bytes
-
-
-class InvalidResponseError(CollectionError):
-    """vCenter (or something in front of it) answered a request with something that is not its SOAP answer."""
+    stream: AnswerStream | None = None
+    """The stream the body went into instead of ``body`` (see :meth:`CheckedStub.stream`)."""
+    token: str | None = None
+    """The continuation token the stream found."""
 
 
 class DeadlineError(CollectionError):
@@ -125,6 +127,7 @@ class CheckedStub(SoapStubAdapter):  # type: ignore[misc]  # subclassing Any
         super().__init__(*args, **kwargs)
         self.budget = budget
         self.requests = 0
+        self._count_lock = threading.Lock()
 
     def __repr__(self) -> str:
         # The default repr is harmless today; this one is guaranteed never to show the session cookie.
@@ -139,7 +142,8 @@ class CheckedStub(SoapStubAdapter):  # type: ignore[misc]  # subclassing Any
         # Connections are made (and the TLS handshake done) inside GetConnection with this timeout.
         self.schemeArgs["timeout"] = self.budget.socket_timeout()
         conn = self.GetConnection()
-        self.requests += 1
+        with self._count_lock:
+            self.requests += 1
         answer = self._exchange(conn, method, request)
         obj = _deserialize(outer, answer, info.result, method, self.budget.host)
         status = answer.status
@@ -150,15 +154,66 @@ class CheckedStub(SoapStubAdapter):  # type: ignore[misc]  # subclassing Any
             return obj
         raise obj
 
-    def _exchange(self, conn: HTTPConnection, method: str, request: bytes) -> Answer:
-        """Send one request and read the whole answer under the budget; the connection is closed on failure."""
+    def stream(
+        self, mo: Any, method: str, args: list[Any], shape: Shape, on_item: Callable[[Any], None]
+    ) -> AnswerStream:
+        """Call ``method`` of ``mo`` and decode its answer as it arrives, with our own decoder instead of pyVmomi's:
+        ``on_item(element)`` gets each item (an ``ObjectContent``, an event, a task info); returns the finished
+        stream (its ``token``, ``items``, ``returned``).
+
+        The answer is checked as :meth:`InvokeMethod` checks it (same messages); a SOAP fault is decoded by pyVmomi
+        and raised as its ``MethodFault``.
+        """
+        info = getattr(type(mo), method).info
+        request = self.SerializeRequest(mo, info, args)
+        for modifier in self.requestModifierList:
+            request = modifier(request)
+        self.schemeArgs["timeout"] = self.budget.socket_timeout()
+        conn = self.GetConnection()
+        with self._count_lock:
+            self.requests += 1
+        host = self.budget.host
+
+        def start(status: int, media: str) -> AnswerStream | None:
+            if status != 200 or media not in _XML_TYPES:
+                return None  # refused, or a fault: the whole-body path says what it is
+            label = f"({media}, {status})"
+            return AnswerStream(host=host, method=method, label=label, shape=shape, on_item=on_item)
+
+        answer = self._exchange(conn, method, request, start)
+        if answer.stream is not None:
+            self.ReturnConnection(conn)
+            return answer.stream
+        # Not a 200 XML answer: refused with the whole-body path's message, or a SOAP fault pyVmomi decodes.
+        fault = _deserialize(self, answer, info.result, method, host)
+        self.ReturnConnection(conn)
+        raise fault
+
+    def _exchange(
+        self,
+        conn: HTTPConnection,
+        method: str,
+        request: bytes,
+        streaming: Callable[[int, str], AnswerStream | None] | None = None,
+    ) -> Answer:
+        """Send one request and read the whole answer under the budget; the connection is closed on failure.
+
+        ``streaming(status, media type)`` may return a stream that the body is fed into instead of being kept.
+        """
         watchdog = self.budget.watch(conn)
+        stream: AnswerStream | None = None
+        token: str | None = None
         try:
             _set_timeout(conn, self.budget)
             conn.request("POST", self.path, request, self._headers())
             response = conn.getresponse()
             self._keep_cookie(response)
-            body = _read_body(conn, response, self.budget, method)
+            if streaming is not None:
+                media = (response.getheader("Content-Type", "") or "").split(";", 1)[0].strip().lower()
+                stream = streaming(response.status, media)
+            body = _read_body(conn, response, self.budget, method, None if stream is None else stream.feed)
+            if stream is not None:
+                token = stream.close()
         except BaseException as error:
             conn.close()
             self.DropConnections()  # the server may be sick: no pooled connection is trusted any more
@@ -178,7 +233,7 @@ class CheckedStub(SoapStubAdapter):  # type: ignore[misc]  # subclassing Any
         if self.budget.overdue():
             conn.close()
             raise self.budget.error()
-        return Answer(response.status, response.getheader("Content-Type", "") or "", body)
+        return Answer(response.status, response.getheader("Content-Type", "") or "", body, stream, token)
 
     def _headers(self) -> dict[str, str]:
         headers = {
@@ -210,8 +265,17 @@ def _set_timeout(conn: HTTPConnection, budget: Budget) -> None:
         conn.sock.settimeout(timeout)
 
 
-def _read_body(conn: HTTPConnection, response: HTTPResponse, budget: Budget, method: str) -> bytes:
-    """The whole (decoded) body, read in chunks with a socket timeout that shrinks to the budget left."""
+def _read_body(
+    conn: HTTPConnection,
+    response: HTTPResponse,
+    budget: Budget,
+    method: str,
+    sink: Callable[[bytes], None] | None = None,
+) -> bytes:
+    """The whole (decoded) body, read in chunks with a socket timeout that shrinks to the budget left.
+
+    With ``sink``, each decoded chunk goes there as it arrives and nothing is kept (the result is empty).
+    """
     declared = response.getheader("Content-Length")
     encoding = (response.getheader("Content-Encoding") or "identity").strip().lower()
     decoder = _decoder(encoding, budget.host, method)
@@ -237,7 +301,10 @@ def _read_body(conn: HTTPConnection, response: HTTPResponse, budget: Budget, met
                 f"vCenter {budget.host} answered {method} with more than {MAX_RESPONSE_BYTES // 2**20} MiB",
                 host=budget.host,
             )
-        parts.append(chunk)
+        if sink is None:
+            parts.append(chunk)
+        else:
+            sink(chunk)
     if budget.overdue():
         raise budget.error()
     if response.length:  # Content-Length promised more than arrived before the connection closed
@@ -247,12 +314,16 @@ def _read_body(conn: HTTPConnection, response: HTTPResponse, budget: Budget, met
         )
     response.read()  # marks the response complete, so the connection can carry the next request
     if decoder is not None:
-        parts.append(decoder.flush())
-        if not decoder.eof:
-            raise InvalidResponseError(
-                f"vCenter {budget.host} answered {method} with a truncated {encoding} body", host=budget.host
-            )
+        _finish_decoding(decoder, parts.append if sink is None else sink, f"{encoding} body", budget.host, method)
     return b"".join(parts)
+
+
+def _finish_decoding(decoder: Any, sink: Callable[[bytes], None], what: str, host: str, method: str) -> None:
+    rest = decoder.flush()
+    if rest:
+        sink(rest)
+    if not decoder.eof:
+        raise InvalidResponseError(f"vCenter {host} answered {method} with a truncated {what}", host=host)
 
 
 def _decoder(encoding: str, host: str, method: str) -> Any:

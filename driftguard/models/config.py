@@ -63,6 +63,9 @@ class VCenterConfig(_Strict):
     insecure: StrictBool = Field(default=False, description="Do not verify the TLS certificate (test labs only).")
     ca_file: str | None = Field(default=None, description="PEM file of the CA(s) that signed vCenter's certificate.")
     page_size: StrictInt = Field(default=500, ge=1, le=100_000, description="Objects per PropertyCollector page.")
+    parallel: StrictInt = Field(
+        default=3, ge=1, le=16, description="Connections used at once to read the inventory (VMs, hosts, the rest)."
+    )
     timeout: StrictFloat = Field(default=60.0, gt=0, le=3600, description="Seconds allowed for each request.")
     deadline: StrictFloat = Field(
         default=1800.0, gt=0, le=86_400, description="Seconds allowed for the whole collection (login to last page)."

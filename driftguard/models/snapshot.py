@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal
 
+from pydantic import Field
+
 from driftguard.models.base import SCHEMA_VERSION, Model
 from driftguard.models.cluster import Cluster
 from driftguard.models.host import Host
@@ -67,6 +69,10 @@ class Manifest(Model):
     """Number of values that could not be read (see each object's ``unknowns``)."""
     round_trips: int = 0
     """SOAP requests the collection made."""
+    unknown_event_types: list[str] = Field(default_factory=list, exclude_if=lambda types: not types)
+    """Event/task data types the history read had that this driftguard does not know (a newer vCenter's, a
+    plugin's): kept as raw data, listed here, everything else attributed as usual. Left out of the file when empty,
+    so manifests of earlier versions and of runs without such types are byte-identical."""
     page_size: int | None = None
 
 

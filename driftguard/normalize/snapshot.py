@@ -1,19 +1,21 @@
-"""A whole raw inventory → :class:`~driftguard.models.Snapshot`."""
+"""A whole raw inventory → :class:`~driftguard.models.Snapshot`, whole or with the VMs streaming in page by page."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from driftguard import __version__
-from driftguard.models import Manifest, Snapshot, VCenterInfo
-from driftguard.normalize._raw import Inventory, dig, integer, nonempty, text
+from driftguard.models import VM, Manifest, Snapshot, VCenterInfo
+from driftguard.normalize._raw import Inventory, RawMap, dig, integer, nonempty, text
 from driftguard.normalize.cluster import normalize_clusters
 from driftguard.normalize.datastore import normalize_datastores
 from driftguard.normalize.dvs import normalize_dvswitches
 from driftguard.normalize.host import normalize_hosts
-from driftguard.normalize.vm import normalize_vms
+from driftguard.normalize.vm import normalize_vm
+
+_VM = "VirtualMachine"
 
 
 def normalize_snapshot(raw: Mapping[str, Any]) -> Snapshot:
@@ -22,14 +24,46 @@ def normalize_snapshot(raw: Mapping[str, Any]) -> Snapshot:
     Pure: the same raw data always gives the same snapshot. The manifest's counts and unknowns are
     computed from the objects.
     """
-    inventory = Inventory(raw)
+    found = raw.get("objects")
+    objects = dict(found) if isinstance(found, Mapping) else {}
+    vms = objects.pop(_VM, None)
+    small = {**raw, "objects": objects}
+    pages = [vms] if isinstance(vms, list) else []
+    return normalize_pages(small, pages, lambda: raw, by_moref=False)
+
+
+def normalize_pages(
+    small: Mapping[str, Any],
+    vm_pages: Iterable[Sequence[RawMap]],
+    finish: Callable[[], Mapping[str, Any]],
+    *,
+    by_moref: bool = True,
+) -> Snapshot:
+    """The snapshot of an inventory whose VMs arrive page by page (``collect.reader``): ``small`` is the raw
+    inventory without the VMs, each page is normalised against it and let go of, and ``finish()`` gives the raw
+    header (times, round trips) once the pages are through. The same snapshot as :func:`normalize_snapshot` of the
+    whole raw inventory (``collect_inventory`` sorts VMs by moref; ``by_moref`` does the same to pages that arrive
+    in the server's order): only memory differs, no more than one page of raw VMs is held.
+    """
+    inventory = Inventory(small)
+    clusters = normalize_clusters(inventory)
+    hosts = normalize_hosts(inventory)
+    dvswitches = normalize_dvswitches(inventory)
+    datastores = normalize_datastores(inventory)
+    vms: dict[str, VM] = {}
+    for page in vm_pages:
+        inventory.add(_VM, page)
+        for obj in inventory.of_type(_VM):
+            vm = normalize_vm(obj, inventory)
+            vms[vm.id] = vm
+        inventory.discard(_VM)
     snapshot = Snapshot(
-        manifest=_manifest(raw),
-        clusters=normalize_clusters(inventory),
-        hosts=normalize_hosts(inventory),
-        vms=normalize_vms(inventory),
-        dvswitches=normalize_dvswitches(inventory),
-        datastores=normalize_datastores(inventory),
+        manifest=_manifest(finish()),
+        clusters=clusters,
+        hosts=hosts,
+        vms=dict(sorted(vms.items(), key=lambda item: _moref_key(item[0]))) if by_moref else vms,
+        dvswitches=dvswitches,
+        datastores=datastores,
     )
     return snapshot.with_counts()
 
@@ -46,6 +80,12 @@ def vcenter_info(raw_vcenter: Any) -> VCenterInfo:
         build=nonempty(dig(about, "build")),
         api_version=nonempty(dig(about, "apiVersion")),
     )
+
+
+def _moref_key(moref: str) -> tuple[str, int, str]:
+    # host-9 before host-10, the order the raw layer lists objects in
+    prefix, _, number = moref.rpartition("-")
+    return (prefix, int(number), "") if number.isdigit() else (moref, 0, moref)
 
 
 def _manifest(raw: Mapping[str, Any]) -> Manifest:

@@ -10,6 +10,8 @@ import pytest
 from pyVmomi import VmomiSupport, vim, vmodl
 
 from driftguard.collect import DeadlineError, InvalidResponseError, to_raw
+from driftguard.collect.decoder import Decoder
+from driftguard.collect.stream import AnswerStream
 from driftguard.collect.transport import Answer, Budget, CheckedStub, _deserialize
 
 ENV = 'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
@@ -180,3 +182,81 @@ def test_spent_budget_refuses_the_next_request() -> None:
     with pytest.raises(DeadlineError, match=r"^collection from vc01 exceeded the deadline of 0 s$"):
         budget.socket_timeout()
     assert budget.overdue()
+
+
+STREAMED = [
+    # (body, what the refusal says): the streaming decoder's checks of a 200 XML answer, same messages as above
+    (
+        b'<?xml version="1.0"?><page><RetrievePropertiesExResponse/></page>',
+        "an XML document that is not a SOAP envelope (<page>)",
+    ),
+    (envelope('<LoginResponse xmlns="urn:vim25"/>'), "<LoginResponse> instead of <RetrievePropertiesExResponse>"),
+    (envelope(""), "a SOAP envelope without RetrievePropertiesExResponse"),
+    (envelope('<RetrievePropertiesExResponse xmlns="urn:vim25"/><x/>'), "a SOAP body with more than one element"),
+    (envelope('<RetrievePropertiesExResponse xmlns="urn:vim25"/>')[:-30], "broken XML ("),
+    (b'<?xml version="1.0"?>\n<a>\n<b></a>', "broken XML (mismatched tag at line 3"),
+    (b"<html><body>sign in</body></html>", "with HTML (text/xml, 200)"),
+    (b"  \n", "with an empty body"),
+    (b'<!DOCTYPE x [<!ENTITY a "b">]><x/>', "a document type declaration, which SOAP does not allow"),
+    (
+        envelope(
+            '<RetrievePropertiesExResponse xmlns="urn:vim25"><returnval><token>t</token>'
+            '<objects><obj type="HostSystem">host-1</obj><propSet><name>x</name>'
+            '<val xsi:type="xsd:boolean">maybe</val></propSet></objects></returnval>'
+            "</RetrievePropertiesExResponse>"
+        ),
+        "data that does not fit its type ('maybe' is not a valid bool)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "reason"), STREAMED)
+@pytest.mark.parametrize("chunk", [1, 7, 1 << 16])
+def test_streamed_answers_that_are_not_the_answer(body: bytes, reason: str, chunk: int) -> None:
+    decoder = Decoder("vim.version.version9")
+    stream = AnswerStream(
+        host="vc01",
+        method="RetrievePropertiesEx",
+        label="(text/xml, 200)",
+        shape="retrieve",
+        on_item=decoder.object_content,
+    )
+    with pytest.raises(InvalidResponseError) as caught:
+        for start in range(0, len(body), chunk):
+            stream.feed(body[start : start + chunk])
+        stream.close()
+    message = str(caught.value)
+    assert message.startswith("vCenter vc01 answered RetrievePropertiesEx with "), message
+    assert reason in message, message
+    assert "\n" not in message
+
+
+def test_streamed_empty_answer_and_token() -> None:
+    body = envelope(
+        '<RetrievePropertiesExResponse xmlns="urn:vim25"><returnval><token>t-2</token><objects>'
+        '<obj type="HostSystem">host-1</obj></objects></returnval></RetrievePropertiesExResponse>',
+        '<soapenv:Header><operationID xmlns="urn:vim25">abc</operationID></soapenv:Header>',
+    )
+    items: list[object] = []
+    decoder = Decoder("vim.version.version9")
+    stream = AnswerStream(
+        host="vc01",
+        method="RetrievePropertiesEx",
+        label="(text/xml, 200)",
+        shape="retrieve",
+        on_item=lambda elem: items.append(decoder.object_content(elem)),
+    )
+    stream.feed(body)
+    assert stream.close() == "t-2" and stream.returned
+    assert items == [
+        {"_type": "ObjectContent", "obj": {"_type": "ManagedObjectReference", "type": "HostSystem", "value": "host-1"}}
+    ]
+    empty = AnswerStream(
+        host="vc01",
+        method="ContinueRetrievePropertiesEx",
+        label="(text/xml, 200)",
+        shape="retrieve",
+        on_item=items.append,
+    )
+    empty.feed(envelope('<ContinueRetrievePropertiesExResponse xmlns="urn:vim25"/>'))
+    assert empty.close() is None and not empty.returned

@@ -170,6 +170,9 @@ def test_api_version_negotiation(about: str, version: str) -> None:
 
 
 def test_expected_round_trips_formula() -> None:
-    assert expected_round_trips(objects=10, hosts_with_options=0, page_size=500) == 3
-    assert expected_round_trips(objects=10, hosts_with_options=4, page_size=4) == 1 + 3 + 1 + 1
-    assert expected_round_trips(objects=0, hosts_with_options=0, page_size=2) == 3
+    # per group (others, hosts, vms): CreateContainerView + its pages (at least one) + DestroyView; then options
+    assert expected_round_trips({"others": 10}, hosts_with_options=0, page_size=500) == 3 * 2 + 3
+    assert expected_round_trips({"others": 4, "hosts": 4, "vms": 9}, hosts_with_options=4, page_size=4) == (
+        3 * 2 + (1 + 1 + 3) + 1
+    )
+    assert expected_round_trips({}, hosts_with_options=0, page_size=2) == 3 * 2 + 3

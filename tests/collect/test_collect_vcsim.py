@@ -22,6 +22,7 @@ from driftguard.collect import (
     connect,
     expected_round_trips,
 )
+from driftguard.collect.inventory import group_of
 from driftguard.normalize import normalize_snapshot
 from tests.vcsim import scenario
 
@@ -30,10 +31,13 @@ pytestmark = pytest.mark.vcsim
 ALICE = "VSPHERE.LOCAL\\alice"
 
 
-def _view_counts(raw: Any) -> tuple[int, int]:
-    """(objects in the container view, hosts' option managers) of a raw inventory."""
+def _view_counts(raw: Any) -> tuple[dict[str, int], int]:
+    """(objects in each group's container view, hosts' option managers) of a raw inventory."""
     objects = raw["objects"]
-    in_view = sum(len(items) for kind, items in objects.items() if kind != "OptionManager")
+    in_view: dict[str, int] = {}
+    for kind, items in objects.items():
+        if kind != "OptionManager":
+            in_view[group_of(kind)] = in_view.get(group_of(kind), 0) + len(items)
     return in_view, len(objects.get("OptionManager", []))
 
 
@@ -82,9 +86,9 @@ def test_round_trips_grow_with_pages_not_objects(vcsim_factory: Any) -> None:
         paged = collect_inventory(session, page_size=2)
     objects, managers = _view_counts(paged)
     assert (objects, managers) == _view_counts(whole)
-    assert objects > 10 and managers == 4
-    assert whole["round_trips"] == expected_round_trips(objects, managers, 500) == 4
-    # 1 CreateContainerView + ceil(objects/2) pages + 1 DestroyView + ceil(managers/2) option pages
+    assert sum(objects.values()) > 10 and objects["vms"] == 12 and managers == 4
+    assert whole["round_trips"] == expected_round_trips(objects, managers, 500) == 3 * 3 + 1
+    # per group: 1 CreateContainerView + ceil(objects/2) pages + 1 DestroyView; then ceil(managers/2) option pages
     assert paged["round_trips"] == expected_round_trips(objects, managers, 2), (
         "the simulator must honour RetrieveOptions.maxObjects and ContinueRetrievePropertiesEx "
         "(vcsim 0.24.2 ignores them; tests/vcsim has to page like vCenter)"
@@ -127,8 +131,8 @@ def test_progress_is_reported_per_page(vcsim: Any) -> None:
     with connect(vcsim.url, vcsim.username, vcsim.password) as session:
         raw = collect_inventory(session, page_size=1000, on_progress=lambda *call: calls.append(call))
     objects, managers = _view_counts(raw)
-    assert ("inventory", objects, None) in calls
-    assert calls[-1] == ("host-options", managers, managers)
+    assert ("inventory", sum(objects.values()), None) in calls  # the groups are read at once: counts add up
+    assert ("host-options", managers, managers) in calls
 
 
 def test_history_of_a_window_with_users(vcsim: Any) -> None:

@@ -46,6 +46,8 @@ def env() -> dict[str, str]:
         **os.environ,
         "PYTHONPATH": str(REPO_ROOT),
         "DRIFTGUARD_PASSWORD": PASSWORD,
+        # One connection at a time: the faults are injected by request number, so the order must not vary.
+        "DRIFTGUARD_PARALLEL": "1",
         "COLUMNS": "200",
         "NO_COLOR": "1",
         "TERM": "dumb",

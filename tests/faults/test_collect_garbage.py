@@ -52,9 +52,10 @@ def test_html_in_place_of_the_inventory_reply(stage: Stage, tmp_path: Path) -> N
 
 
 def test_html_in_place_of_the_host_options_reply(stage: Stage, tmp_path: Path) -> None:
-    # The second RetrievePropertiesEx reads every host's OptionManager.setting.
-    result, repo, before = attack(stage, tmp_path, Fault("html", method="RetrievePropertiesEx", occurrence=2))
-    assert (6, "RetrievePropertiesEx", "html") in stage.proxy.log, stage.proxy.log
+    # The third RetrievePropertiesEx (after the small kinds' and the hosts' pages) reads every host's
+    # OptionManager.setting.
+    result, repo, before = attack(stage, tmp_path, Fault("html", method="RetrievePropertiesEx", occurrence=3))
+    assert (9, "RetrievePropertiesEx", "html") in stage.proxy.log, stage.proxy.log
     assert_refused(result, repo, before, stage, "answered RetrievePropertiesEx with HTML (text/html, 200)")
 
 

@@ -59,6 +59,7 @@ func installExtensions() {
 	types.Add("ReconfigureComputeResource_Task", reflect.TypeOf(reconfigureComputeResourceRequest{}))
 	installEventExtensions()
 	installPagingExtensions()
+	installUnknownEventExtension()
 }
 
 // ReconfigureComputeResourceTask handles ReconfigureComputeResource_Task for

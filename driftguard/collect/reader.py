@@ -1,0 +1,269 @@
+"""The inventory read as a stream: kinds over separate connections at once, the VMs handed out page by page.
+
+:func:`read_inventory` starts one worker per group of kinds (:data:`~driftguard.collect.inventory.GROUPS`: the
+small kinds, the hosts and their advanced options, the VMs), at most ``parallel`` at a time. The caller takes
+:meth:`InventoryReader.small` (every object except the VMs, held whole: normalising a VM needs them), then
+iterates :meth:`InventoryReader.vm_pages`, each a list of raw VMs it should let go of when done, and ends with
+:meth:`InventoryReader.finish` (times and round trips). The VM worker waits while :data:`VM_QUEUE` pages are
+waiting to be taken, so memory holds a few pages of VMs, never the estate.
+
+Round trips stay per page: per group one CreateContainerView, its pages and one DestroyView, plus the option pages
+(:func:`~driftguard.collect.inventory.expected_round_trips`).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from types import TracebackType
+from typing import Any
+
+from driftguard.collect._vmomi import vim, vmodl
+from driftguard.collect.errors import CollectionError
+from driftguard.collect.inventory import (
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_PARALLEL,
+    GROUPS,
+    OPTION_MANAGER_PATHS,
+    PROPERTY_PATHS,
+    ProgressCallback,
+    check_all_answered,
+    destroy_view,
+    moref_sort_key,
+    raw_object,
+    raw_vcenter,
+    retrieve_pages,
+    split_supported,
+    wsdl_type,
+)
+from driftguard.collect.session import Session
+from driftguard.models.raw import RAW_SCHEMA, RawInventory, RawObject
+from driftguard.models.times import iso, now
+
+VM_QUEUE = 2
+"""VM pages read ahead of the caller at most (besides the one being read)."""
+
+_PC = vmodl.query.PropertyCollector
+_END = object()
+
+
+class InventoryReader:
+    """One streaming inventory read (a context manager: leaving it stops the workers)."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        page_size: int,
+        paths: Mapping[str, Iterable[str]],
+        on_progress: ProgressCallback | None,
+        parallel: int,
+    ) -> None:
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        if parallel < 1:
+            raise ValueError("parallel must be at least 1")
+        self.session = session
+        self.page_size = page_size
+        self.paths = {name: list(chosen) for name, chosen in paths.items()}
+        self.progress = on_progress
+        self.started_at = iso(now())
+        self._first_request = session.round_trips
+        self._requested, self._unsupported = split_supported(session, paths)
+        self._stop = threading.Event()
+        self._done = 0
+        self._lock = threading.Lock()
+        self._vm_pages: queue.Queue[Any] = queue.Queue(maxsize=VM_QUEUE)
+        self._small: dict[str, list[RawObject]] = {}
+        self._pool = ThreadPoolExecutor(max_workers=min(parallel, len(GROUPS)), thread_name_prefix="driftguard-read")
+        self._futures: dict[str, Future[None]] = {
+            name: self._pool.submit(self._run_group, name, types) for name, types in GROUPS
+        }
+
+    # --- the caller's side ------------------------------------------------------------------------------------
+
+    def small(self) -> RawInventory:
+        """Every object except the VMs (and the hosts' option managers), once all of them are in."""
+        for name, future in self._futures.items():
+            if name != "vms":
+                future.result()
+        objects = {kind: sorted(items, key=_moref_of) for kind, items in self._small.items()}
+        return self._raw(dict(sorted(objects.items())))
+
+    def vm_pages(self) -> Iterator[list[RawObject]]:
+        """The VMs, a page at a time, in the server's order."""
+        while True:
+            try:
+                item = self._vm_pages.get(timeout=0.2)
+            except queue.Empty:
+                future = self._futures["vms"]
+                if future.done() and self._vm_pages.empty():
+                    future.result()  # raises the worker's error
+                    return
+                continue
+            if item is _END:
+                self._futures["vms"].result()
+                return
+            yield item
+
+    def finish(self) -> RawInventory:
+        """The raw inventory's header (objects: the small kinds), with the finish time and the round trips."""
+        for future in self._futures.values():
+            future.result()
+        return self._raw(self.small()["objects"])
+
+    def close(self) -> None:
+        self._stop.set()
+        while True:  # unblock a worker waiting to hand over a page
+            try:
+                self._vm_pages.get_nowait()
+            except queue.Empty:
+                break
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> InventoryReader:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def _raw(self, objects: dict[str, list[RawObject]]) -> RawInventory:
+        return RawInventory(
+            schema=RAW_SCHEMA,
+            vcenter=raw_vcenter(self.session),
+            started_at=self.started_at,
+            finished_at=iso(now()),
+            objects=objects,
+            property_paths=self.paths,
+            round_trips=self.session.round_trips - self._first_request,
+            page_size=self.page_size,
+        )
+
+    # --- the workers ------------------------------------------------------------------------------------------
+
+    def _run_group(self, name: str, types: tuple[str, ...]) -> None:
+        session = self.session
+        managers: list[str] = []
+        try:
+            with session.guard("reading the inventory"):
+                for page in self._pages(types):
+                    if self._stop.is_set():
+                        return
+                    objects = [self._convert(content, managers) for content in page]
+                    self._report("inventory", len(objects), None)
+                    if name == "vms":
+                        self._hand_over([obj for _, obj in objects])
+                    else:
+                        self._keep(objects)
+            if managers and not self._stop.is_set():
+                with session.guard("reading host advanced options"):
+                    self._read_options(managers)
+        finally:
+            if name == "vms":
+                self._hand_over(_END)
+
+    def _pages(self, types: tuple[str, ...]) -> Iterator[list[Any]]:
+        session = self.session
+        content = session.content
+        view = content.viewManager.CreateContainerView(content.rootFolder, [wsdl_type(t) for t in types], True)
+        if view is None:
+            raise CollectionError(f"vCenter {session.host} created no view of the inventory", host=session.host)
+        try:
+            spec = _PC.FilterSpec(
+                objectSet=[
+                    _PC.ObjectSpec(
+                        obj=view,
+                        skip=True,
+                        selectSet=[
+                            _PC.TraversalSpec(name="view", type=vim.view.ContainerView, path="view", skip=False)
+                        ],
+                    )
+                ],
+                propSet=[
+                    _PC.PropertySpec(type=wsdl_type(name), pathSet=list(chosen))
+                    for name, chosen in self._requested.items()
+                    if chosen
+                ],
+            )
+            yield from retrieve_pages(session, spec, self.page_size)
+        finally:
+            destroy_view(view)
+
+    def _convert(self, content: Any, managers: list[str]) -> tuple[str, RawObject]:
+        type_name, obj = raw_object(content)
+        for spec_type, missing_paths in self._unsupported.items():
+            if _is_subtype(type_name, spec_type):
+                obj["missing"].update(missing_paths)
+        if type_name == "HostSystem":
+            manager = obj["props"].get("configManager.advancedOption")
+            if isinstance(manager, dict) and manager.get("value"):
+                managers.append(str(manager["value"]))
+        return type_name, obj
+
+    def _read_options(self, managers: list[str]) -> None:
+        session = self.session
+        spec = _PC.FilterSpec(
+            objectSet=[_PC.ObjectSpec(obj=session.managed("OptionManager", moref), skip=False) for moref in managers],
+            propSet=[_PC.PropertySpec(type=vim.option.OptionManager, pathSet=list(OPTION_MANAGER_PATHS))],
+            # A host removed between the two passes must not fail the whole call.
+            reportMissingObjectsInResults=True,
+        )
+        answered: set[str] = set()
+        done = 0
+        for page in retrieve_pages(session, spec, self.page_size):
+            objects = [raw_object(content) for content in page]
+            answered.update(obj["moref"] for _, obj in objects)
+            done += len(objects)
+            self._keep(objects)
+            self._report("host-options", done, len(managers))
+        check_all_answered(session, managers, answered)
+
+    def _keep(self, objects: list[tuple[str, RawObject]]) -> None:
+        with self._lock:
+            for type_name, obj in objects:
+                self._small.setdefault(type_name, []).append(obj)
+
+    def _hand_over(self, item: Any) -> None:
+        while not self._stop.is_set():
+            try:
+                self._vm_pages.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def _report(self, kind: str, count: int, total: int | None) -> None:
+        if self.progress is None:
+            return
+        with self._lock:
+            if kind == "inventory":
+                self._done += count
+                count = self._done
+            self.progress(kind, count, total)
+
+
+def _moref_of(obj: RawObject) -> tuple[str, int, str]:
+    return moref_sort_key(obj["moref"])
+
+
+def _is_subtype(type_name: str, spec_type: str) -> bool:
+    try:
+        return bool(issubclass(wsdl_type(type_name), wsdl_type(spec_type)))
+    except KeyError:
+        return False
+
+
+def read_inventory(
+    session: Session,
+    *,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    paths: Mapping[str, Iterable[str]] = PROPERTY_PATHS,
+    on_progress: ProgressCallback | None = None,
+    parallel: int = DEFAULT_PARALLEL,
+) -> InventoryReader:
+    """Start reading the inventory (see the module doc); use the result as a context manager."""
+    return InventoryReader(session, page_size=page_size, paths=paths, on_progress=on_progress, parallel=parallel)
+
+
+__all__ = ["VM_QUEUE", "InventoryReader", "read_inventory"]
