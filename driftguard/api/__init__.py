@@ -42,6 +42,17 @@ from driftguard.api.config import InvalidConfigError, exemptions, load_config, s
 from driftguard.api.connections import ResolvedVCenter, Settings, resolve_connection
 from driftguard.api.diffs import diff, diff_live, log
 from driftguard.api.evidence import HostFiles, ImportResult, import_bundles, trust_hosts
+from driftguard.api.fleet import (
+    DEFAULT_JOBS,
+    FleetResult,
+    Pushed,
+    VCenterRun,
+    check_all,
+    fleet_vcenters,
+    push,
+    snapshot_all,
+    waiting_for_lock,
+)
 from driftguard.api.migrate import Migration, migrate_config
 from driftguard.api.plans import Pinned, ignored, pin, pinned, plan
 from driftguard.api.snapshots import SnapshotResult, collect_snapshot, snapshot
@@ -51,10 +62,12 @@ from driftguard.models import EvidenceParams
 from driftguard.report.commit import commit_message
 
 __all__ = [
+    "DEFAULT_JOBS",
     "NOT_COLLECTED",
     "Connection",
     "DriftguardError",
     "EvidenceParams",
+    "FleetResult",
     "HostFiles",
     "ImportResult",
     "InForce",
@@ -63,14 +76,17 @@ __all__ = [
     "Migration",
     "OperationalError",
     "Pinned",
+    "Pushed",
     "ResolvedVCenter",
     "Settings",
     "SnapshotResult",
     "UsageError",
+    "VCenterRun",
     "__version__",
     "align_host_evidence",
     "baseline_sources",
     "check",
+    "check_all",
     "check_vcenter_url",
     "collect_snapshot",
     "commit_message",
@@ -79,6 +95,7 @@ __all__ = [
     "exemptions",
     "fails_on",
     "find_rule",
+    "fleet_vcenters",
     "ignored",
     "import_bundles",
     "init",
@@ -90,6 +107,7 @@ __all__ = [
     "pin",
     "pinned",
     "plan",
+    "push",
     "resolve_connection",
     "rule_catalogue",
     "rule_defaults",
@@ -97,8 +115,10 @@ __all__ = [
     "shipped_baselines",
     "show_config",
     "snapshot",
+    "snapshot_all",
     "trust_hosts",
     "validate",
     "validate_config",
     "vcenter_name",
+    "waiting_for_lock",
 ]

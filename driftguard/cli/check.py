@@ -77,10 +77,15 @@ def check(
     fail_on: FailOn | None = FAIL_ON,
     fmt: Format = CHECK_FORMAT,
     baseline: list[str] = BASELINE,
+    all_vcenters: bool = typer.Option(
+        False, "--all-vcenters", help="Check the latest snapshot of every vCenter in the state repo, as one report."
+    ),
 ) -> int:
     """Evaluate the security rules of the seed chapter and the baselines on a snapshot (or on live vCenter)."""
     if live and rev is not None:
         raise typer.BadParameter("cannot be combined with --live", param_hint="--rev")
+    if all_vcenters and (live or vcenter_name is not None):
+        raise typer.BadParameter("cannot be combined with --live or --vcenter-name", param_hint="--all-vcenters")
     conn = (
         connection(
             repo,
@@ -95,18 +100,17 @@ def check(
         if live
         else None
     )
-    report = api.check(
-        repo,
-        rev,
-        live=live,
-        conn=conn,
-        vcenter=vcenter_name,
-        rules=ids(rules) or None,
-        skip=ids(skip),
-        zones=zones,
-        baselines=ids(baseline),
-        use_baselines="none" not in ids(baseline),
-    )
+    options = {
+        "rules": ids(rules) or None,
+        "skip": ids(skip),
+        "zones": zones,
+        "baselines": ids(baseline),
+        "use_baselines": "none" not in ids(baseline),
+    }
+    if all_vcenters:
+        report = api.check_all(repo, rev, **options)
+    else:
+        report = api.check(repo, rev, live=live, conn=conn, vcenter=vcenter_name, **options)  # type: ignore[arg-type]
     catalogue = api.rule_catalogue()
     render(
         fmt,
