@@ -116,9 +116,33 @@ class _Pusher:
             else:
                 self.git.run("update-ref", NOTES_REF, REMOTE_NOTES)
 
+    def _directories(self, base: str | None, tip: str) -> set[str]:
+        """The top-level directories (one per vCenter) with changes between ``base`` (None: all of ``tip``) and
+        ``tip``."""
+        if base is None:
+            paths = self.git.run("ls-tree", "-r", "--name-only", "-z", tip)[1]
+        else:
+            paths = self.git.run("diff", "--name-only", "--no-renames", "-z", base, tip)[1]
+        return {path.split("/", 1)[0] for path in paths.split("\0") if "/" in path}
+
+    def _refuse_shared_directories(self, onto: str) -> None:
+        """Rebasing is safe only when the remote's new commits and ours changed different vCenters: two snapshots
+        of one vCenter would merge file by file into an object stored twice."""
+        status, out = self.git.run("merge-base", "HEAD", onto, check=False)
+        base = out.strip() if status == 0 and out.strip() else None
+        shared = sorted(self._directories(base, onto) & self._directories(base, "HEAD"))
+        if shared:
+            raise PushConflictError(
+                f"cannot rebase state repo {self.repo.path} onto {self.remote}/{self.branch}: both changed "
+                f"{', '.join(d + '/' for d in shared)} (did two runs snapshot the same vCenter? the local commits "
+                "are kept; nothing pushed)"
+            )
+
     def _rebase(self, onto: str) -> None:
         if self.git.run("merge-base", "--is-ancestor", onto, "HEAD", check=False)[0] == 0:
             return  # nothing new there (the refusal was a lock race on the remote): just try again
+        self._refuse_shared_directories(onto)
+        ours = self.git.run("rev-list", f"{onto}..HEAD")[1].split()
         args = [
             "-c",
             "notes.rewrite.rebase=true",
@@ -140,6 +164,9 @@ class _Pusher:
                 "(did two runs snapshot the same vCenter? the local commits are kept; nothing pushed)"
             )
         self.rebased = True
+        if ours and self._has_notes():
+            # rebase copied each note to the rewritten commit; the originals are gone from the branch
+            self.git.run("notes", f"--ref={NOTES_REF}", "remove", "--ignore-missing", *ours, env=_identity())
 
 
 def push(

@@ -137,3 +137,34 @@ def test_diff_log_and_check_stay_with_each_vcenter(fleet: tuple[Path, list[Vcsim
 
 def directories_of(sims: list[Vcsim]) -> set[str]:
     return {vcenter_name(sim.url) for sim in sims}
+
+
+def test_snapshot_all_pushes_once_and_reports_in_markdown(
+    fleet: tuple[Path, list[Vcsim], dict[str, str | None]], tmp_path: Path
+) -> None:
+    repo, _, env = fleet
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    git(repo, "remote", "add", "origin", str(remote))
+    result = invoke("snapshot", "--all", "--repo", repo, "--push", "--format", "markdown", "--jobs", "2", env=env)
+    assert result.exit_code == 0, result.output
+    assert "| vCenter | result | commit | changes | time |" in result.stdout
+    assert result.stdout.count("| committed |") == 4
+    assert "pushed to origin/main in 1 attempt(s)" in result.stdout
+    assert git(remote, "rev-parse", "main") == git(repo, "rev-parse", "HEAD")
+
+
+def test_a_fleet_needs_vcenters_and_names_its_missing_passwords(
+    fleet: tuple[Path, list[Vcsim], dict[str, str | None]], tmp_path: Path
+) -> None:
+    repo, _, env = fleet
+    missing = invoke("snapshot", "--all", "--repo", repo, "--format", "json", env={**env, "VC1_PASSWORD": None})
+    runs = {run["name"]: run for run in json.loads(missing.stdout)["vcenters"]}
+    assert runs["vc1"]["exit_code"] == 2 and runs["vc1"]["error"].startswith("no password: set VC1_PASSWORD")
+    assert missing.exit_code == EXIT_PARTIAL
+    empty = tmp_path / "empty"
+    subprocess.run(["git", "init", "-q", str(empty)], check=True)
+    refused = invoke("snapshot", "--all", "--repo", empty)
+    assert refused.exit_code == 2 and "lists none" in refused.stderr
+    both = invoke("snapshot", "--all", "--vcenter", "https://vc.example.com", "--repo", repo)
+    assert both.exit_code == 2 and "--all" in both.stderr
