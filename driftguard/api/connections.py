@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     vcenter: str | None = Field(default=None, description="A vcenters name of driftguard.yaml, or a URL.")
     user: str | None = None
     password: SecretStr | None = None
+    password_file: str | None = None
     insecure: bool | None = None
     ca_file: str | None = None
     page_size: int | None = None
@@ -35,7 +36,7 @@ class Settings(BaseSettings):
     deadline: float | None = None
 
 
-CONNECTION_FIELDS = ("url", "user", "insecure", "ca_file", "page_size", "timeout", "deadline")
+CONNECTION_FIELDS = ("url", "user", "password_file", "insecure", "ca_file", "page_size", "timeout", "deadline")
 
 
 @dataclass(frozen=True)

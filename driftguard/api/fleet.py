@@ -11,6 +11,9 @@ their commits never conflict, here or when :func:`push` rebases onto what other 
 from __future__ import annotations
 
 import contextlib
+import os
+import shlex
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -19,10 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from driftguard import policy
-from driftguard.api._common import DriftguardError, OperationalError, UsageError, opened, operational
+from driftguard.api._common import DriftguardError, OperationalError, UsageError, opened, operational, vcenter_name
+from driftguard.api.baselines import init
 from driftguard.api.checks import check
+from driftguard.api.config import load_config
 from driftguard.api.connections import resolve_connection
 from driftguard.api.snapshots import SnapshotResult, snapshot
+from driftguard.baseline.scaffold import Scheduled
 from driftguard.models import CheckReport, Endpoint
 from driftguard.models.config import DriftguardConfig, VCenterConfig
 from driftguard.store import lock as store_lock
@@ -178,3 +184,57 @@ def check_all(repo_path: Path, rev: str | None = None, **options: Any) -> CheckR
         summary=CheckReport.summarize(findings),
         compliance=[item for r in reports for item in r.compliance],
     )
+
+
+@dataclass(frozen=True)
+class Initialized:
+    """What ``driftguard init --target`` wrote, and what the person does next."""
+
+    written: list[str]
+    commit_command: str
+    """The exact git command that commits the files written."""
+    next_steps: list[str]
+
+
+NEXT_STEPS = {
+    "github": [
+        "add one repository secret per vCenter, named as password_secret in .github/workflows/driftguard-nightly.yml",
+        "register a self-hosted runner labelled 'driftguard' that can reach vCenter",
+        "push: the nightly workflow runs at 02:15 UTC (or start it by hand: workflow_dispatch)",
+    ],
+    "kubernetes": [
+        "build the image from driftguard's packaging/Containerfile (docs/fleet.md) and push it to your registry",
+        "kubectl create secret generic driftguard-vcenters --from-literal=<key>=<password> (one key per CronJob)",
+        "kubectl create secret generic driftguard-ssh --from-file=id_ed25519=<deploy key> "
+        "--from-file=known_hosts=<ssh-keyscan output of the git server>",
+        "kubectl apply -f deploy/kubernetes/",
+    ],
+    "systemd": [
+        "install driftguard in /opt/driftguard (docs/fleet.md), and clone the state repo to /var/lib/driftguard/state",
+        "put each vCenter's password in /etc/driftguard/credentials/<name> (mode 0600, owner root)",
+        "copy deploy/systemd/driftguard@.service and driftguard@.timer to /etc/systemd/system/",
+        "systemctl enable --now driftguard@<name>.timer for each vCenter of driftguard.yaml",
+    ],
+}
+
+
+def _executable() -> str:
+    """The driftguard beside this Python (a venv's bin/), else the documented /opt/driftguard/bin/driftguard."""
+    beside = Path(sys.executable).parent / "driftguard"
+    return str(beside) if beside.is_file() and os.access(beside, os.X_OK) else "/opt/driftguard/bin/driftguard"
+
+
+def init_target(
+    directory: Path, target: str = "github", *, force: bool = False, remote: str | None = None
+) -> Initialized:
+    """Scaffold ``directory`` for ``target`` (github, kubernetes, systemd) from the vCenters of its driftguard.yaml;
+    the files are written, not committed: :attr:`Initialized.commit_command` commits them."""
+    config = load_config(directory if directory.is_dir() else None, quiet=True).config
+    scheduled = [Scheduled(v.name, vcenter_name(v.url), v.password_env) for v in config.vcenters]
+    written = init(directory, force=force, target=target, vcenters=scheduled, remote=remote, executable=_executable())
+    quoted = " ".join(shlex.quote(path) for path in written)
+    command = (
+        f"git -C {shlex.quote(str(directory))} add -- {quoted} && "
+        f"git -C {shlex.quote(str(directory))} commit -m {shlex.quote(f'driftguard init --target {target}')}"
+    )
+    return Initialized(written=written, commit_command=command, next_steps=NEXT_STEPS[target])
