@@ -167,7 +167,16 @@ def push(repo_path: Path, *, remote: str = "origin", attempts: int = store_push.
     return Pushed(done.remote, done.branch, done.head, done.attempts, done.rebased)
 
 
-def check_all(repo_path: Path, rev: str | None = None, **options: Any) -> CheckReport:
+def check_all(
+    repo_path: Path,
+    rev: str | None = None,
+    *,
+    rules: Sequence[str] | None = None,
+    skip: Sequence[str] = (),
+    zones: Path | None = None,
+    baselines: Sequence[str] | None = None,
+    use_baselines: bool = True,
+) -> CheckReport:
     """:func:`check` on the latest snapshot of every vCenter of the state repo at ``rev`` (default HEAD), as one
     report: the findings of all of them (each names its vCenter), the target the commit checked."""
     with opened(repo_path) as repo:
@@ -175,7 +184,19 @@ def check_all(repo_path: Path, rev: str | None = None, **options: Any) -> CheckR
         names = repo.vcenters(commit) if commit is not None else []
     if commit is None or not names:
         raise UsageError("the state repo has no snapshot yet: run `driftguard snapshot` first")
-    reports = [check(repo_path, rev, vcenter=name, **options) for name in names]
+    reports = [
+        check(
+            repo_path,
+            rev,
+            vcenter=name,
+            rules=rules,
+            skip=skip,
+            zones=zones,
+            baselines=baselines,
+            use_baselines=use_baselines,
+        )
+        for name in names
+    ]
     findings = policy.sort_findings([f for r in reports for f in r.findings])
     times = [r.target.collected_at for r in reports if r.target.collected_at is not None]
     return CheckReport(

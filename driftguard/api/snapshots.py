@@ -87,6 +87,9 @@ def _snapshot(
     ssh = ssh_config(repo_path, host_files) if host_files is not None else None
     # The writer lock is held only to commit (below): snapshots of other vCenters into this repo collect meanwhile.
     with existing(repo_path) as repo:
+        if repo is not None:
+            with repo.lock():  # a repo another writer holds fails (or waits, --wait) before a long collection
+                pass
         previous = latest(repo, live.name)
         # the baselines in force (committed at HEAD): an invalid one fails before anything is collected
         in_force = in_force_at(repo, "HEAD") if previous is not None else NO_BASELINES

@@ -100,17 +100,30 @@ def check(
         if live
         else None
     )
-    options = {
-        "rules": ids(rules) or None,
-        "skip": ids(skip),
-        "zones": zones,
-        "baselines": ids(baseline),
-        "use_baselines": "none" not in ids(baseline),
-    }
+    selection = ids(rules) or None
     if all_vcenters:
-        report = api.check_all(repo, rev, **options)
+        report = api.check_all(
+            repo,
+            rev,
+            rules=selection,
+            skip=ids(skip),
+            zones=zones,
+            baselines=ids(baseline),
+            use_baselines="none" not in ids(baseline),
+        )
     else:
-        report = api.check(repo, rev, live=live, conn=conn, vcenter=vcenter_name, **options)  # type: ignore[arg-type]
+        report = api.check(
+            repo,
+            rev,
+            live=live,
+            conn=conn,
+            vcenter=vcenter_name,
+            rules=selection,
+            skip=ids(skip),
+            zones=zones,
+            baselines=ids(baseline),
+            use_baselines="none" not in ids(baseline),
+        )
     catalogue = api.rule_catalogue()
     render(
         fmt,

@@ -11,7 +11,9 @@ from pathlib import Path
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
+from pydantic import SecretStr
 
+from driftguard import api
 from driftguard.api import vcenter_name
 from tests.cli_runner import invoke
 from tests.vcsim import scenario
@@ -168,3 +170,55 @@ def test_a_fleet_needs_vcenters_and_names_its_missing_passwords(
     assert refused.exit_code == 2 and "lists none" in refused.stderr
     both = invoke("snapshot", "--all", "--vcenter", "https://vc.example.com", "--repo", repo)
     assert both.exit_code == 2 and "--all" in both.stderr
+
+
+def test_every_vcenter_failing_exits_with_their_code(
+    fleet: tuple[Path, list[Vcsim], dict[str, str | None]],
+) -> None:
+    repo, sims, env = fleet
+    for sim in sims:
+        sim.stop()
+    result = invoke("snapshot", "--all", "--repo", repo, env=env)
+    assert result.exit_code == 3, result.output
+    assert result.stderr.count("driftguard: error: vc") == 4
+    assert "0 of 4 vCenters snapshotted" in result.stdout
+
+
+def test_check_all_vcenters_refuses_live_and_an_empty_repo(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    subprocess.run(["git", "init", "-q", str(empty)], check=True)
+    assert invoke("check", "--repo", empty, "--all-vcenters").exit_code == 2
+    both = invoke("check", "--repo", empty, "--all-vcenters", "--vcenter-name", "x")
+    assert both.exit_code == 2 and "--all-vcenters" in both.stderr
+
+
+def test_snapshot_push_of_one_vcenter(vcsim: Vcsim, tmp_path: Path) -> None:
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    repo = tmp_path / "state"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    git(repo, "remote", "add", "origin", str(remote))
+    args = ("snapshot", "--vcenter", vcsim.url, "--user", USER, "--repo", repo, "--push", "--wait", "5")
+    result = invoke(*args, password="pw")
+    assert result.exit_code == 0, result.output
+    assert "pushed " in result.stderr and "to origin/main (attempt 1)" in result.stderr
+    assert git(remote, "rev-parse", "main") == git(repo, "rev-parse", "HEAD")
+
+
+def test_a_snapshot_of_the_same_vcenter_committed_meanwhile_is_not_overwritten(vcsim: Vcsim, tmp_path: Path) -> None:
+    """The writer lock is held only to commit; a run that finds its vCenter committed by another run while it
+    collected commits nothing (exit 3) rather than diff against a snapshot it never saw."""
+    repo = tmp_path / "state"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    conn = api.Connection(url=vcsim.url, user=USER, password=SecretStr("pw"))
+    api.snapshot(conn, repo)
+    scenario.set_vm_cpus(vcsim.url, "VSPHERE.LOCAL\\alice", "DC0_C0_H0_VM0", 4)
+    other: list[str | None] = []
+
+    def meanwhile(stage: str, done: int, total: int | None) -> None:
+        if not other:  # another run of the same vCenter commits while this one is collecting
+            other.append(api.snapshot(conn, repo).commit)
+
+    with pytest.raises(api.OperationalError, match="while this one collected; run again"):
+        api.snapshot(conn, repo, progress=meanwhile)
+    assert other[0] is not None and git(repo, "rev-parse", "HEAD").strip() == other[0]

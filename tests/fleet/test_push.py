@@ -155,3 +155,17 @@ def test_a_remote_that_keeps_moving_exhausts_the_bounded_attempts(remote: Path, 
         with pytest.raises(StoreError, match="after 1 attempts; the snapshot stays committed locally"):
             push(repo, attempts=1)
     assert "someone else" not in git(remote, "log", "--format=%s", "main").split("\n")[1:]
+
+
+def test_a_rebase_that_git_cannot_make_is_aborted_cleanly(remote: Path, clone: Callable[[str], Path]) -> None:
+    """Both sides edited driftguard.yaml (a person, by hand): git's own conflict, aborted, nothing pushed."""
+    first, second = clone("a"), clone("b")
+    for path, text in ((first, "version: 1\n# a\n"), (second, "version: 1\n# b\n")):
+        (path / "driftguard.yaml").write_text(text)
+        git(path, "commit", "-q", "-am", f"edit {path.name}")
+    api.push(first)
+    mine = git(second, "rev-parse", "HEAD").strip()
+    with pytest.raises(api.OperationalError, match=r"cannot rebase state repo .* onto origin/main: .*nothing pushed"):
+        api.push(second)
+    assert git(second, "rev-parse", "HEAD").strip() == mine
+    assert not (second / ".git" / "rebase-merge").exists() and git(second, "status", "--porcelain") == ""
