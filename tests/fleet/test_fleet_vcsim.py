@@ -222,3 +222,14 @@ def test_a_snapshot_of_the_same_vcenter_committed_meanwhile_is_not_overwritten(v
     with pytest.raises(api.OperationalError, match="while this one collected; run again"):
         api.snapshot(conn, repo, progress=meanwhile)
     assert other[0] is not None and git(repo, "rev-parse", "HEAD").strip() == other[0]
+
+
+def test_a_failed_push_keeps_the_commits_and_exits_operational(
+    fleet: tuple[Path, list[Vcsim], dict[str, str | None]], tmp_path: Path
+) -> None:
+    repo, _, env = fleet
+    git(repo, "remote", "add", "origin", str(tmp_path / "no-such-remote.git"))
+    result = invoke("snapshot", "--all", "--repo", repo, "--push", "--format", "json", env=env)
+    assert result.exit_code == 3, result.output
+    assert json.loads(result.stdout)["push_error"].startswith(f"cannot push state repo {repo} to origin: ")
+    assert len(git(repo, "log", "--format=%H").split()) == 5  # driftguard.yaml and four snapshots, kept locally
