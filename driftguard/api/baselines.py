@@ -163,7 +163,7 @@ def init(
     files |= {
         path: text for path, text in baseline_scaffold.common(__version__).items() if not (directory / path).exists()
     }
-    # `git init` when it is not a repository yet (absolute: StateRepo.open(create=True) runs git inside it)
+    # `git init` when it is not a repository yet (an absolute path: the store runs that git inside the directory)
     with opened(directory.absolute(), create=True) as repo:
         for path, text in files.items():
             target_path = repo.path / path
