@@ -7,11 +7,18 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: deps test lint typecheck imports unit demo schemas clean bench
+.PHONY: package fleet-deps
 
 include tests/vcsim/vcsim.mk
 include tests/ssh/ssh.mk
 
 deps: vcsim-deps ssh-deps $(STAMP)
+deps: fleet-deps
+
+# systemd-analyze (verifies the units of `driftguard init --target systemd` in tests; needs no running systemd) and
+# unshare (the offline check of the Kubernetes schemas).
+fleet-deps:
+	bash scripts/apt-ensure.sh systemd util-linux
 
 $(STAMP): pyproject.toml
 	@# Debian's python3 ships without venv/ensurepip; python3-venv brings them.
@@ -42,6 +49,19 @@ unit: deps vcsim
 # The one command CI runs (.ci/run): lint, strict types, import contracts, then every test including the
 # simulator end-to-end tests (which fail, never skip, when CI=true and the simulator cannot be built).
 test: deps vcsim lint typecheck imports unit
+test: package
+
+# The distributions: sdist and wheel (the wheel built from the sdist), `twine check`, and the wheel installed in a
+# fresh venv (its dependencies from the package index) running `driftguard --version`. docs/fleet.md: install.
+PACKAGE_VENV := .cache/package-venv
+package: $(STAMP)
+	rm -rf dist $(PACKAGE_VENV)
+	$(PY) -m build --outdir dist .
+	$(VENV)/bin/twine check --strict dist/*
+	$(PYTHON) -m venv $(PACKAGE_VENV)
+	$(PACKAGE_VENV)/bin/pip install --quiet --disable-pip-version-check dist/*.whl
+	test "$$($(PACKAGE_VENV)/bin/driftguard --version)" = "driftguard $$($(PY) -c 'import driftguard; print(driftguard.__version__)')"
+	rm -rf $(PACKAGE_VENV)
 
 demo: deps vcsim
 	$(PY) scripts/demo.py
@@ -53,4 +73,4 @@ bench: deps vcsim
 	$(PY) benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) .cache tests/vcsim/bin demo-state .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .cache dist tests/vcsim/bin demo-state .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -45,6 +45,19 @@ from driftguard.api.connections import ResolvedVCenter, Settings, resolve_connec
 from driftguard.api.diffs import diff, diff_each, diff_live, log
 from driftguard.api.evidence import HostFiles, ImportResult, import_bundles, trust_hosts
 from driftguard.api.filters import Selector
+from driftguard.api.fleet import (
+    DEFAULT_JOBS,
+    FleetResult,
+    Initialized,
+    Pushed,
+    VCenterRun,
+    check_all,
+    fleet_vcenters,
+    init_target,
+    push,
+    snapshot_all,
+    waiting_for_lock,
+)
 from driftguard.api.history import each, history
 from driftguard.api.migrate import Migration, migrate_config
 from driftguard.api.plans import Pinned, ignored, pin, pinned, plan
@@ -56,27 +69,33 @@ from driftguard.models import EvidenceParams
 from driftguard.report.commit import commit_message
 
 __all__ = [
+    "DEFAULT_JOBS",
     "NOT_COLLECTED",
     "Connection",
     "DriftguardError",
     "EvidenceParams",
+    "FleetResult",
     "HostFiles",
     "ImportResult",
     "InForce",
+    "Initialized",
     "InvalidBaselineError",
     "InvalidConfigError",
     "Migration",
     "OperationalError",
     "Pinned",
+    "Pushed",
     "ResolvedVCenter",
     "Selector",
     "Settings",
     "SnapshotResult",
     "UsageError",
+    "VCenterRun",
     "__version__",
     "align_host_evidence",
     "baseline_sources",
     "check",
+    "check_all",
     "check_vcenter_url",
     "collect_snapshot",
     "commit_message",
@@ -87,10 +106,12 @@ __all__ = [
     "exemptions",
     "fails_on",
     "find_rule",
+    "fleet_vcenters",
     "history",
     "ignored",
     "import_bundles",
     "init",
+    "init_target",
     "load_baselines",
     "load_config",
     "load_zones",
@@ -99,6 +120,7 @@ __all__ = [
     "pin",
     "pinned",
     "plan",
+    "push",
     "repository_uri",
     "resolve_connection",
     "rule_catalogue",
@@ -108,8 +130,10 @@ __all__ = [
     "show",
     "show_config",
     "snapshot",
+    "snapshot_all",
     "trust_hosts",
     "validate",
     "validate_config",
     "vcenter_name",
+    "waiting_for_lock",
 ]

@@ -140,20 +140,36 @@ def validate(paths: Sequence[Path]) -> list[BaselineIssue]:
     return issues
 
 
-def init(directory: Path, *, force: bool = False) -> list[str]:
-    """Scaffold a state repo in ``directory`` (``git init`` when it is not one yet): a starter baseline extending
-    seed-security, the nightly and pull-request workflows, and a pre-commit configuration. Existing files are
-    kept unless ``force``; returns the paths written."""
-    files = baseline_scaffold.scaffold(__version__)
+def init(
+    directory: Path,
+    *,
+    force: bool = False,
+    target: str = "github",
+    vcenters: list[baseline_scaffold.Scheduled] | None = None,
+    remote: str | None = None,
+    executable: str = "/opt/driftguard/bin/driftguard",
+) -> list[str]:
+    """Scaffold a state repo in ``directory`` (``git init`` when it is not one yet) for ``target`` (github,
+    kubernetes, systemd: :mod:`driftguard.baseline.scaffold`), plus a starter baseline extending seed-security and a
+    pre-commit configuration when they are missing. The target's existing files are kept unless ``force``
+    (a usage error otherwise); returns the paths written."""
+    try:
+        files = baseline_scaffold.scaffold(__version__, target, vcenters, remote=remote, executable=executable)
+    except baseline_scaffold.ScaffoldError as exc:
+        raise UsageError(str(exc)) from None
     existing = [path for path in files if (directory / path).exists()]
     if existing and not force:
         raise UsageError(f"{directory}: {', '.join(existing)} already exist (--force overwrites)")
-    with opened(directory, create=True) as repo:  # `git init` when it is not a repository yet
+    files |= {
+        path: text for path, text in baseline_scaffold.common(__version__).items() if not (directory / path).exists()
+    }
+    # `git init` when it is not a repository yet (an absolute path: the store runs that git inside the directory)
+    with opened(directory.absolute(), create=True) as repo:
         for path, text in files.items():
-            target = repo.path / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-    return list(files)
+            target_path = repo.path / path
+            target_path.parent.mkdir(parents=True, exist_ok=True)
+            target_path.write_text(text, encoding="utf-8")
+    return sorted(files)
 
 
 def baseline_sources(repo_path: Path | None = None) -> dict[str, str]:

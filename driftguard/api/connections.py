@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pydantic import Field, SecretStr, ValidationError
@@ -27,6 +28,7 @@ class Settings(BaseSettings):
     vcenter: str | None = Field(default=None, description="A vcenters name of driftguard.yaml, or a URL.")
     user: str | None = None
     password: SecretStr | None = None
+    password_file: str | None = None
     insecure: bool | None = None
     ca_file: str | None = None
     page_size: int | None = None
@@ -35,7 +37,17 @@ class Settings(BaseSettings):
     deadline: float | None = None
 
 
-CONNECTION_FIELDS = ("url", "user", "insecure", "ca_file", "page_size", "parallel", "timeout", "deadline")
+CONNECTION_FIELDS = (
+    "url",
+    "user",
+    "password_file",
+    "insecure",
+    "ca_file",
+    "page_size",
+    "parallel",
+    "timeout",
+    "deadline",
+)
 
 
 @dataclass(frozen=True)
@@ -102,7 +114,12 @@ def resolve_connection(
         raise UsageError("no vCenter: give --vcenter URL, set DRIFTGUARD_VCENTER, or list vcenters in driftguard.yaml")
     if entry is not None:
         file_layer = entry.model_dump(include=entry.model_fields_set)
-        values: dict[str, Any] = {"name": entry.name, "password_env": entry.password_env}
+        values: dict[str, Any] = {
+            "name": entry.name,
+            "password_env": entry.password_env,
+            "password_file": entry.password_file,
+            "keyring": entry.keyring,
+        }
     else:
         file_layer = {}
         values = {"name": wanted, "url": wanted}
@@ -136,10 +153,47 @@ def _label(values: Mapping[str, Any]) -> str:
 
 
 def _password(flags: Mapping[str, Any], settings: VCenterConfig, env: Settings) -> SecretStr | None:
+    """The first of: the flag layer, the variable ``password_env``, ``password_file``, the OS keyring."""
     given = flags.get("password")
     if given is not None:
         return given if isinstance(given, SecretStr) else SecretStr(str(given))
     value = os.environ.get(settings.password_env)
     if value:
         return SecretStr(value)
+    if settings.password_file:
+        return _password_file(settings)
+    if settings.keyring:
+        return _keyring_password(settings.name)
     return env.password if settings.password_env == f"{ENV_PREFIX}PASSWORD" else None
+
+
+def _password_file(settings: VCenterConfig) -> SecretStr:
+    """The first line of ``password_file`` (``$VARIABLES`` expanded); an unreadable or empty file is a usage error."""
+    path = Path(os.path.expandvars(settings.password_file or "")).expanduser()
+    try:
+        with path.open(encoding="utf-8") as handle:
+            text = handle.read(65_536)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not readable as UTF-8 text"
+        raise UsageError(f"password_file of {settings.name!r} ({path}): {reason}") from None
+    lines = text.splitlines()
+    if not lines or not lines[0]:
+        raise UsageError(f"password_file of {settings.name!r} ({path}) is empty")
+    return SecretStr(lines[0])
+
+
+KEYRING_SERVICE = "driftguard"
+"""The OS keyring service of vCenter passwords; the account is the vCenter's name in driftguard.yaml."""
+
+
+def _keyring_password(name: str) -> SecretStr:
+    import keyring  # the OS keyring is slow to load: only when a vCenter asks for it
+    from keyring.errors import KeyringError
+
+    try:
+        value = keyring.get_password(KEYRING_SERVICE, name)
+    except KeyringError as exc:
+        raise UsageError(f"keyring for {name!r}: no usable OS keyring ({exc})") from None
+    if not value:
+        raise UsageError(f"keyring for {name!r}: no password stored (keyring set {KEYRING_SERVICE} {name})")
+    return SecretStr(value)

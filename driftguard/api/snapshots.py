@@ -86,7 +86,11 @@ def _snapshot(
 ) -> SnapshotResult:
     patterns = ignore_patterns(repo_path, ignore)  # a bad pattern fails before anything is collected
     ssh = ssh_config(repo_path, host_files) if host_files is not None else None
-    with existing(repo_path) as repo, repo.lock() if repo else contextlib.nullcontext():
+    # The writer lock is held only to commit (below): snapshots of other vCenters into this repo collect meanwhile.
+    with existing(repo_path) as repo:
+        if repo is not None:
+            with repo.lock():  # a repo another writer holds fails (or waits, --wait) before a long collection
+                pass
         previous = latest(repo, live.name)
         # the baselines in force (committed at HEAD): an invalid one fails before anything is collected
         in_force = in_force_at(repo, "HEAD") if previous is not None else NO_BASELINES
@@ -103,7 +107,18 @@ def _snapshot(
         # Only now, with a complete collection in hand, may a missing state repo be created.
         with contextlib.ExitStack() as stack:
             target = repo or stack.enter_context(opened(repo_path, create=True))
-            return _commit(target, current, previous, drift, force=force)
+            with operational(), target.lock():
+                _still_latest(target, live.name, previous)
+                return _commit(target, current, previous, drift, force=force)
+
+
+def _still_latest(repo: StateRepo, name: str, previous: Side | None) -> None:
+    """Refuse to commit when another run committed a snapshot of the same vCenter while this one collected."""
+    now = repo.latest_commit(name)
+    if now != (previous.commit if previous is not None else None):
+        raise OperationalError(
+            f"another run committed a snapshot of {name} ({(now or 'none')[:10]}) while this one collected; run again"
+        )
 
 
 def _commit(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -11,7 +12,8 @@ from driftguard.cli.exits import EXIT_DRIFT, EXIT_OK, EXIT_USAGE
 from driftguard.cli.options import IGNORE, OPTIONAL_REPO, REPO, format_option
 from driftguard.cli.options import OUTPUT as REPORT_OUTPUT
 from driftguard.cli.output import emit
-from driftguard.cli.render import Format, render, stderr_console, stdout_console
+from driftguard.cli.render import Format, render, stderr_console
+from driftguard.report.escape import visible
 from driftguard.report.ignored import ignored_json, ignored_markdown, ignored_text
 from driftguard.report.plan import issues_text, plan_json, plan_markdown, plan_text
 
@@ -31,6 +33,23 @@ PLAN_EXIT_CODE = typer.Option(
 )
 INIT_DIR = typer.Argument(..., help="Directory of the new (or existing) state repo.")
 FORCE = typer.Option(False, "--force", help="Overwrite files that already exist.")
+
+
+class InitTarget(StrEnum):
+    github = "github"
+    kubernetes = "kubernetes"
+    systemd = "systemd"
+
+
+TARGET = typer.Option(
+    InitTarget.github,
+    "--target",
+    metavar="<github|kubernetes|systemd>",
+    help="The scheduler: GitHub Actions workflows, Kubernetes CronJobs, or systemd service + timer (docs/fleet.md).",
+)
+REMOTE_URL = typer.Option(
+    None, "--remote-url", help="With --target kubernetes: the state repo's SSH URL the CronJobs clone and push."
+)
 SELECT = typer.Option(
     ..., "--select", help="Selector field=value (repeatable): kind=cluster, name='prod-*', cluster=..."
 )
@@ -88,13 +107,18 @@ def plan(
 def init(
     directory: Path = INIT_DIR,
     force: bool = FORCE,
+    target: InitTarget = TARGET,
+    remote: str | None = REMOTE_URL,
 ) -> int:
-    """Scaffold a state repo: baselines/site.yaml (extends seed-security), the nightly and pull-request
-    workflows, and a pre-commit configuration using the driftguard-validate hook."""
-    written = api.init(directory, force=force)
-    out = stdout_console()
-    for path in written:
-        out.print(f"wrote {directory / path}", markup=False)
+    """Scaffold a state repo for the scheduler it runs on (GitHub Actions, Kubernetes CronJobs or systemd timers),
+    one job per vCenter of driftguard.yaml, plus baselines/site.yaml (extends seed-security) and a pre-commit
+    configuration using the driftguard-validate hook."""
+    done = api.init_target(directory, target.value, force=force, remote=remote)
+    # plain lines, never wrapped: the git command is copied and pasted as it is
+    lines = [f"wrote {visible(directory / path)}" for path in done.written]
+    lines += ["", "commit them:", f"  {visible(done.commit_command)}", "next:"]
+    lines += [f"  {number}. {step}" for number, step in enumerate(done.next_steps, start=1)]
+    typer.echo("\n".join(lines))
     return EXIT_OK
 
 

@@ -96,12 +96,17 @@ def check(
     severity: str | None = SEVERITY,
     output: Path | None = OUTPUT,
     statistics: bool = STATISTICS,
+    all_vcenters: bool = typer.Option(
+        False, "--all-vcenters", help="Check the latest snapshot of every vCenter in the state repo, as one report."
+    ),
 ) -> int:
     """Evaluate the security rules of the seed chapter and the baselines on a snapshot (or on live vCenter)."""
     if live and rev is not None:
         raise typer.BadParameter("cannot be combined with --live", param_hint="--rev")
     if statistics and fmt not in (Format.text, Format.markdown):
         raise typer.BadParameter("counts findings as text or markdown only", param_hint="--statistics")
+    if all_vcenters and (live or vcenter_name is not None):
+        raise typer.BadParameter("cannot be combined with --live or --vcenter-name", param_hint="--all-vcenters")
     conn = (
         connection(
             repo,
@@ -117,19 +122,33 @@ def check(
         if live
         else None
     )
-    report = api.check(
-        repo,
-        rev,
-        live=live,
-        conn=conn,
-        vcenter=vcenter_name,
-        rules=ids(rules) or None,
-        skip=ids(skip),
-        zones=zones,
-        baselines=ids(baseline),
-        use_baselines="none" not in ids(baseline),
-        select=selector(objects, kinds, paths, [], [], severity),
-    )
+    selection = ids(rules) or None
+    select = selector(objects, kinds, paths, [], [], severity)
+    if all_vcenters:
+        report = api.check_all(
+            repo,
+            rev,
+            rules=selection,
+            skip=ids(skip),
+            zones=zones,
+            baselines=ids(baseline),
+            use_baselines="none" not in ids(baseline),
+            select=select,
+        )
+    else:
+        report = api.check(
+            repo,
+            rev,
+            live=live,
+            conn=conn,
+            vcenter=vcenter_name,
+            rules=selection,
+            skip=ids(skip),
+            zones=zones,
+            baselines=ids(baseline),
+            use_baselines="none" not in ids(baseline),
+            select=select,
+        )
     catalogue = api.rule_catalogue()
     emit(
         fmt,

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from driftguard import api
+from driftguard.cli import fleet
 from driftguard.cli.evidence import (
     HOST_FILES,
     HOST_FILES_HOSTS,
@@ -59,6 +60,24 @@ DIFF_FORMAT = format_option((*REPORT_FORMATS, Format.jsonl), note=" (jsonl: one 
 FORCE = typer.Option(
     False, "--force", help="Overwrite uncommitted edits of the snapshot files this run rewrites (they are lost)."
 )
+ALL = typer.Option(
+    False, "--all", help="Snapshot every vCenter listed in driftguard.yaml, concurrently (docs/fleet.md)."
+)
+JOBS = typer.Option(
+    api.DEFAULT_JOBS, "--jobs", "-j", min=1, max=64, help="With --all: how many vCenters to collect at once."
+)
+WAIT = typer.Option(
+    0.0,
+    "--wait",
+    envvar="DRIFTGUARD_WAIT",
+    min=0.0,
+    metavar="SECONDS",
+    help="Wait up to SECONDS for another driftguard writing to the state repo (default: fail at once, exit 3).",
+)
+PUSH = typer.Option(
+    False, "--push", help="Push the commit to the remote afterwards, rebasing onto other writers' pushes (retried)."
+)
+REMOTE = typer.Option("origin", "--remote", help="The git remote --push pushes to.")
 
 
 class _Bar:
@@ -143,8 +162,29 @@ def snapshot(
     ssh_parallelism: int | None = SSH_PARALLELISM,
     ssh_timeout: float | None = SSH_TIMEOUT,
     force: bool = FORCE,
+    all_vcenters: bool = ALL,
+    jobs: int = JOBS,
+    wait: float = WAIT,
+    push: bool = PUSH,
+    remote: str = REMOTE,
 ) -> int:
-    """Collect one vCenter's configuration and commit it to the state repo (no commit when nothing changed)."""
+    """Collect one vCenter's configuration (or with --all every vCenter of driftguard.yaml) and commit it to the
+    state repo (no commit when nothing changed)."""
+    if all_vcenters:
+        if vcenter is not None or host_files is not None or force:
+            raise typer.BadParameter("cannot be combined with --vcenter, --host-files or --force", param_hint="--all")
+        overrides = {
+            "user": user,
+            "insecure": True if insecure else None,
+            "ca_file": ca_file,
+            "page_size": page_size,
+            "deadline": deadline,
+            "timeout": timeout,
+        }
+        with api.waiting_for_lock(wait):
+            return fleet.snapshot_all(
+                repo, jobs=jobs, overrides=overrides, ignore=ignore, push_to=remote if push else None, fmt=fmt
+            )
     files = host_files_options(host_files, host_files_hosts, host_files_strict, config, ssh_parallelism, ssh_timeout)
     conn = connection(
         repo,
@@ -158,8 +198,9 @@ def snapshot(
         tls_fingerprint=tls_fingerprint,
     )
     bar = _Bar()
-    with bar.progress:
+    with bar.progress, api.waiting_for_lock(wait):
         result = api.snapshot(conn, repo, ignore=ignore, progress=bar, host_files=files, force=force)
+        pushed = api.push(repo, remote=remote) if push else None
     if files is not None:
         report_unreadable(result)
     err = stderr_console()
@@ -170,6 +211,13 @@ def snapshot(
         err.print("no change since the last snapshot: nothing committed (verification time recorded)", markup=False)
     else:
         err.print(f"committed {result.commit[:10]}: {visible(result.message)}", markup=False)
+    if pushed is not None:
+        rebased = ", rebased onto commits pushed meanwhile" if pushed.rebased else ""
+        err.print(
+            f"pushed {pushed.head[:10]} to {visible(pushed.remote)}/{visible(pushed.branch)} "
+            f"(attempt {pushed.attempts}{rebased})",
+            markup=False,
+        )
     if result.report is not None and result.report.items:
         _render_diff(result.report, fmt)
     return EXIT_OK

@@ -8,6 +8,8 @@ EXIT_DRIFT = 1
 EXIT_USAGE = 2
 EXIT_OPERATIONAL = 3
 EXIT_INTERNAL = 4
+EXIT_PARTIAL = 5
+"""A fleet run (``snapshot --all``) where some vCenters failed and the others were snapshotted."""
 """A bug: one line on the terminal, the traceback in a report file whose path that line names."""
 EXIT_BROKEN_PIPE = 141
 """128 + SIGPIPE: whoever read the output went away (``driftguard log | head -1``), as for other Unix tools."""

@@ -60,6 +60,17 @@ class VCenterConfig(_Strict):
     password_env: str = Field(
         default=DEFAULT_PASSWORD_ENV, pattern=_ENV_NAME, description="Environment variable holding the password."
     )
+    password_file: str | None = Field(
+        default=None,
+        min_length=1,
+        description="File holding the password when password_env is not set (a mounted Secret, "
+        "${CREDENTIALS_DIRECTORY}/vc01 under systemd); $VARIABLES are expanded.",
+    )
+    keyring: StrictBool = Field(
+        default=False,
+        description="Read the password from the OS keyring (service driftguard, account: this name) when neither "
+        "password_env nor password_file has it.",
+    )
     insecure: StrictBool = Field(default=False, description="Do not verify the TLS certificate (test labs only).")
     ca_file: str | None = Field(default=None, description="PEM file of the CA(s) that signed vCenter's certificate.")
     page_size: StrictInt = Field(default=500, ge=1, le=100_000, description="Objects per PropertyCollector page.")

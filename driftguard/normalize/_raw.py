@@ -7,14 +7,14 @@ Raw data is untyped JSON; these helpers are the one place that narrows it, so no
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 from driftguard.models import Scalar
 
 RawMap = Mapping[str, Any]
 
 
-def _is_map(value: Any) -> bool:
+def _is_map(value: Any) -> TypeGuard[Mapping[str, Any]]:
     """``isinstance(value, Mapping)``, with the raw layer's own case (a plain dict) first: an ABC check costs
     ~10 times more, and normalising a big vCenter makes millions of them."""
     return type(value) is dict or isinstance(value, Mapping)

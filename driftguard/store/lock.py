@@ -6,7 +6,10 @@ the pid of the last holder, for the message a second writer gets.
 
 Git steps the holder starts inherit the lock: when driftguard is killed while ``git update-ref`` runs, that step
 still finishes, and the lock is free only when it has. A writer that finds the lock held by a holder that has
-ended waits for such a step (up to :data:`ORPHAN_WAIT` seconds); a live holder fails the second writer at once.
+ended waits for such a step (up to :data:`ORPHAN_WAIT` seconds); a live holder fails the second writer at once,
+unless the caller asked to wait (:func:`waiting`, the ``--wait SECONDS`` of the CLI): then it polls until the lock is
+free or the time is up. Another thread of this same process (the concurrent snapshots of one fleet run) is always
+waited for, up to :data:`IN_PROCESS_WAIT` seconds: it holds the lock only while it commits.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +29,36 @@ from driftguard.store.gitrun import INHERITED_FDS
 LOCK_FILE = "driftguard.lock"
 ORPHAN_WAIT = 30.0
 """Seconds to wait for git steps of a killed driftguard to end (each is a single short git command)."""
+IN_PROCESS_WAIT = 3600.0
+"""Seconds a writer waits for another thread of this process that holds the lock (it only commits meanwhile)."""
+POLL_MAX = 0.5
+"""Longest pause between two tries of a held lock."""
+SETTLE = 1.0
+"""Seconds a lock whose holder has not yet written its pid is tried again before it counts as held."""
+
+_wait = 0.0
+_holders: dict[str, int] = {}
+"""Lock file → ident of the thread of this process that holds it."""
+_holders_guard = threading.Lock()
+
+
+@contextlib.contextmanager
+def waiting(seconds: float) -> Iterator[None]:
+    """Within the block, a writer that finds the lock held by another live process waits up to ``seconds`` for it
+    (0: fail at once, the default). Process-wide: set it once, around the whole run."""
+    global _wait
+    if seconds < 0:
+        raise ValueError("a wait cannot be negative")
+    previous, _wait = _wait, seconds
+    try:
+        yield
+    finally:
+        _wait = previous
+
+
+def wait_seconds() -> float:
+    """How long a writer waits for a lock held by another process now (see :func:`waiting`)."""
+    return _wait
 
 
 class WriterLock:
@@ -75,9 +109,13 @@ class WriterLock:
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
         INHERITED_FDS.add(fd)
+        with _holders_guard:
+            _holders[str(self.path)] = threading.get_ident()
 
     def _flock(self, fd: int) -> None:
-        deadline: float | None = None
+        started = time.monotonic()
+        orphaned: float | None = None
+        pause = 0.01
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -85,24 +123,47 @@ class WriterLock:
             except BlockingIOError:
                 owner = _read_owner(fd)
                 if _alive(owner):
-                    raise RepoLockedError(
-                        f"state repo {self._repo_path} is locked by pid {owner} (another driftguard is writing; "
-                        "run again when it has finished)"
-                    ) from None
-                # the holder has ended; a git step it started still runs and holds the lock until it ends
-                deadline = deadline or time.monotonic() + ORPHAN_WAIT
-                if time.monotonic() > deadline:
-                    raise RepoLockedError(
-                        f"state repo {self._repo_path} is locked by a git process left by pid {owner}, which has "
-                        f"ended; run again when no git command runs there"
-                    ) from None
-                time.sleep(0.01)
+                    self._wait_for_live(owner, time.monotonic() - started)
+                else:
+                    # the holder has ended; a git step it started still runs and holds the lock until it ends
+                    orphaned = orphaned or time.monotonic() + ORPHAN_WAIT
+                    if time.monotonic() > orphaned:
+                        raise RepoLockedError(
+                            f"state repo {self._repo_path} is locked by a git process left by pid {owner}, which has "
+                            f"ended; run again when no git command runs there"
+                        ) from None
+                time.sleep(pause)
+                pause = min(pause * 2, POLL_MAX)
             except OSError as exc:
                 raise StoreError(f"cannot lock state repo {self._repo_path}: {exc.strerror or exc}") from exc
+
+    def _wait_for_live(self, owner: str, waited: float) -> None:
+        """Return to try again, or raise when a live holder may not be waited for (any longer)."""
+        with _holders_guard:
+            holder_thread = _holders.get(str(self.path))
+        ours = owner == str(os.getpid())
+        if (owner == "unknown" or (ours and holder_thread is None)) and waited < SETTLE:
+            return  # the holder has just taken the lock and not yet written who it is
+        if ours and holder_thread is not None and holder_thread != threading.get_ident():
+            if waited < IN_PROCESS_WAIT:
+                return  # another thread of this run is committing
+            raise RepoLockedError(
+                f"state repo {self._repo_path} stayed locked by another snapshot of this run for {IN_PROCESS_WAIT:.0f}"
+                " seconds; nothing committed"
+            )
+        if not ours and waited < _wait:
+            return
+        waited_note = f" after waiting {_wait:g} seconds (--wait)" if _wait and not ours else ""
+        raise RepoLockedError(
+            f"state repo {self._repo_path} is locked by pid {owner}{waited_note} (another driftguard is writing; "
+            "run again when it has finished)"
+        )
 
     def _release(self) -> None:
         fd, self._fd = self._fd, None
         if fd is not None:
+            with _holders_guard:
+                _holders.pop(str(self.path), None)
             INHERITED_FDS.discard(fd)
             # Closing drops the flock; the file stays (unlinking it would let two writers lock different inodes).
             os.close(fd)

@@ -70,7 +70,7 @@ def test_init_scaffold_passes_actionlint_and_validate(scaffolded: Path) -> None:
     site = YAML(typ="safe").load((scaffolded / "baselines" / "site.yaml").read_text())
     assert site["extends"] == "seed-security"
     nightly = (scaffolded / ".github" / "workflows" / "driftguard-nightly.yml").read_text()
-    assert "self-hosted" in nightly and "secrets.DRIFTGUARD_PASSWORD" in nightly
+    assert "self-hosted" in nightly and "secrets[matrix.password_secret]" in nightly
     assert "refs/notes/driftguard-verified" in nightly and "GITHUB_STEP_SUMMARY" in nightly
     pr = (scaffolded / ".github" / "workflows" / "driftguard-pr.yml").read_text()
     assert "baselines/**" in pr and "updateComment" in pr and "<!-- driftguard-plan -->" in pr
