@@ -44,7 +44,7 @@ class InitTarget(StrEnum):
 TARGET = typer.Option(
     InitTarget.github,
     "--target",
-    metavar="<github|kubernetes|systemd>",
+    metavar="github|kubernetes|systemd",
     help="The scheduler: GitHub Actions workflows, Kubernetes CronJobs, or systemd service + timer (docs/fleet.md).",
 )
 REMOTE_URL = typer.Option(
