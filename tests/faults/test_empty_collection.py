@@ -7,6 +7,7 @@ empty last page)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +21,40 @@ from tests.faults.health import assert_healthy, assert_no_traceback, head
 pytestmark = pytest.mark.vcsim
 
 
-def lose_the_inventory(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = collect.collect_inventory
+class _Lost:
+    """The facade's inventory reader, except that every object list arrives empty."""
 
-    def empty(*args: Any, **kwargs: Any) -> Any:
-        raw = real(*args, **kwargs)
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+
+    def __enter__(self) -> _Lost:
+        self.reader.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.reader.__exit__(*exc_info)
+
+    def small(self) -> Any:
+        return self._emptied(self.reader.small())
+
+    def vm_pages(self) -> Iterator[list[Any]]:
+        for _page in self.reader.vm_pages():
+            pass  # read and lost
+        yield from ()
+
+    def finish(self) -> Any:
+        return self._emptied(self.reader.finish())
+
+    @staticmethod
+    def _emptied(raw: Any) -> Any:
         raw["objects"] = {kind: [] for kind in raw["objects"]}
         return raw
 
+
+def lose_the_inventory(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = collect.read_inventory
     # where the facade looks it up: the collection stage itself is untouched
-    monkeypatch.setattr("driftguard.api._common.collect_inventory", empty)
+    monkeypatch.setattr("driftguard.api._common.read_inventory", lambda *args, **kwargs: _Lost(real(*args, **kwargs)))
 
 
 @pytest.mark.parametrize("command", ["snapshot", "diff", "check"])
