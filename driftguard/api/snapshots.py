@@ -86,7 +86,7 @@ def _snapshot(
     patterns = ignore_patterns(repo_path, ignore)  # a bad pattern fails before anything is collected
     ssh = ssh_config(repo_path, host_files) if host_files is not None else None
     with existing(repo_path) as repo, repo.lock() if repo else contextlib.nullcontext():
-        previous = latest(repo, live.name)
+        previous = latest(repo, live.name, partial=True)  # objects are read only where the bytes differ
         # the baselines in force (committed at HEAD): an invalid one fails before anything is collected
         in_force = in_force_at(repo, "HEAD") if previous is not None else NO_BASELINES
         options = DriftOptions(ignore=patterns, in_force=in_force)

@@ -19,7 +19,7 @@ could not be read is neither a change nor compliant.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
 from deepdiff import DeepDiff
@@ -49,6 +49,17 @@ def diff_snapshots(old: Snapshot, new: Snapshot, *, ignore: Sequence[str] = ()) 
     kept = [item for item in items if not table.ignored(item.kind, item.path)]
     kept.sort(key=lambda item: (KIND_ORDER.get(item.kind, len(KINDS)), item.name, item.id, item.path, item.change))
     return kept
+
+
+def only_objects(snapshot: Snapshot, keys: Collection[tuple[Kind, str]]) -> Snapshot:
+    """``snapshot`` with just the (kind, id) objects of ``keys``, and every cluster (as the store's ``load(only=)``
+    reads them): what :func:`diff_snapshots` needs when ``keys`` holds every object that differs."""
+    fields = {"host": "hosts", "vm": "vms", "dvswitch": "dvswitches", "datastore": "datastores"}
+    update = {
+        field: {oid: obj for oid, obj in getattr(snapshot, field).items() if (kind, oid) in keys}
+        for kind, field in fields.items()
+    }
+    return snapshot.model_copy(update=update)
 
 
 def _item(vcenter: str, kind: Kind, obj: SnapshotObject, change: Change, path: str, *, old: Any, new: Any) -> DriftItem:

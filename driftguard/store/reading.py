@@ -5,7 +5,7 @@ Everything is read from git objects, never from the work tree.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
@@ -13,14 +13,17 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from driftguard.models import KIND_MODELS, SCHEMA_VERSION, Kind, Manifest, Snapshot
+from driftguard.models.canonical import canonical_bytes
 from driftguard.models.times import parse_time_or_none
 from driftguard.store.errors import CorruptRepoError, StoreError, UnknownRevisionError
-from driftguard.store.layout import MANIFEST, parse_object_path, vcenter_dir
+from driftguard.store.layout import MANIFEST, ObjectKey, parse_object_path, vcenter_dir
 from driftguard.store.notes import read_note
-from driftguard.store.plumbing import Plumbing
+from driftguard.store.plumbing import Plumbing, blob_id
 from driftguard.store.trailers import TRAILER_PREFIX, SnapshotRef, snapshot_ref
 
 _M = TypeVar("_M", bound=BaseModel)
+ObjectId = tuple[Kind, str]
+"""(kind, managed-object id): one object of a snapshot."""
 
 
 class SnapshotReader:
@@ -109,8 +112,15 @@ class SnapshotReader:
             f"revision {rev!r} of state repo {self.path} holds several vCenters ({', '.join(names)}); name one"
         )
 
-    def load(self, rev: str = "HEAD", vcenter: str | None = None) -> Snapshot:
-        """The snapshot of ``vcenter`` (default: the only one) stored at ``rev``, read from git objects."""
+    def load(
+        self, rev: str = "HEAD", vcenter: str | None = None, *, only: Collection[ObjectId] | None = None
+    ) -> Snapshot:
+        """The snapshot of ``vcenter`` (default: the only one) stored at ``rev``, read from git objects.
+
+        ``only``: read just these (kind, id) objects and every cluster (what the diff, the attribution and the
+        baselines' cluster selectors need), not the estate: the blobs of other objects are never read. The
+        manifest is read either way (its counts are those of the whole snapshot).
+        """
         sha = self.resolve(rev)
         vcenter = self._pick_vcenter(sha, vcenter)
         directory = vcenter_dir(vcenter)
@@ -118,8 +128,14 @@ class SnapshotReader:
         manifest_file = f"{directory}/{MANIFEST}"
         if manifest_file not in blobs:
             raise StoreError(f"revision {rev!r} of state repo {self.path} has no snapshot of {vcenter}")
-        objects = object_files(blobs, directory)
-        contents = self.git.read_blobs([blobs[manifest_file], *objects.values()])
+        objects: dict[str, tuple[ObjectKey, str]] = {}
+        for path, blob in object_files(blobs, directory).items():
+            key = parse_object_path(path)
+            if key is None:
+                raise StoreError(f"unexpected file {path} in state repo {self.path} at {rev!r}")
+            if only is None or key.kind == "cluster" or (key.kind, key.id) in only:
+                objects[path] = (key, blob)
+        contents = self.git.read_blobs([blobs[manifest_file], *(blob for _, blob in objects.values())])
         manifest = _validate(Manifest, contents[blobs[manifest_file]], manifest_file, self.path)
         if manifest.schema_version != SCHEMA_VERSION:
             raise StoreError(
@@ -127,10 +143,7 @@ class SnapshotReader:
                 f"this driftguard reads schema {SCHEMA_VERSION}"
             )
         collections: dict[Kind, dict[str, Any]] = {kind: {} for kind in KIND_MODELS}
-        for path, blob in objects.items():
-            key = parse_object_path(path)
-            if key is None:
-                raise StoreError(f"unexpected file {path} in state repo {self.path} at {rev!r}")
+        for path, (key, blob) in objects.items():
             obj = _validate(KIND_MODELS[key.kind], contents[blob], path, self.path)
             if obj.id != key.id or obj.id in collections[key.kind]:
                 raise StoreError(f"file {path} in state repo {self.path} does not match its object id {obj.id!r}")
@@ -144,6 +157,21 @@ class SnapshotReader:
             dvswitches=collections["dvswitch"],
             datastores=collections["datastore"],
         )
+
+    def changed_between(self, old_rev: str, new_rev: str, vcenter: str) -> set[ObjectId]:
+        """(kind, id) of the objects of ``vcenter`` whose file differs between two revisions: added, removed,
+        changed or moved. One ``git diff-tree`` of the two trees; no blob is read."""
+        args = ["diff-tree", "-r", "-z", "--no-renames", "--name-only", self.resolve(old_rev), self.resolve(new_rev)]
+        out = self.git.run(*args, "--", vcenter_dir(vcenter))[1]
+        keys = (parse_object_path(path) for path in out.split("\0") if path)
+        return {(key.kind, key.id) for key in keys if key is not None}
+
+    def changed_from(self, rev: str, vcenter: str, snapshot: Snapshot) -> set[ObjectId]:
+        """(kind, id) of the objects whose canonical bytes in ``snapshot`` differ from those stored at ``rev``
+        (or exist on one side only): git blob ids of the fresh serialisation against the tree's, no blob read."""
+        stored = self.object_hashes(rev, vcenter)
+        fresh = {(obj.kind, obj.id): blob_id(canonical_bytes(obj)) for obj in snapshot.objects()}
+        return {key for key in stored.keys() | fresh.keys() if stored.get(key) != fresh.get(key)}
 
     def object_hashes(self, rev: str, vcenter: str) -> dict[tuple[Kind, str], str]:
         """(kind, id) → git blob id of each object at ``rev``, from tree entries only (no blob is read).
