@@ -42,22 +42,32 @@ def reference_dumps(data: Any) -> bytes:
 def orjson_safe(data: Any) -> bool:
     """Whether orjson encodes ``data`` to exactly :func:`reference_dumps`'s bytes (short of the errors it raises
     itself: big integers, surrogates, deep nesting)."""
-    stack = [data]
-    while stack:
-        value = stack.pop()
-        kind = type(value)
-        if kind is dict:
-            if not all(type(key) is str for key in value):
+    try:
+        return _safe(data)
+    except RecursionError:
+        return False
+
+
+def _safe(value: Any) -> bool:
+    # recursive with the common leaf types tested inline: ~3x faster than an explicit stack
+    kind = type(value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
                 return False
-            stack.extend(value.values())
-        elif kind is list:
-            stack.extend(value)
-        elif kind is float:
-            if orjson.dumps(value) != repr(value).encode():  # also false for NaN and infinities ("null")
+            leaf = type(item)
+            if not (leaf is str or leaf is int or leaf is bool or item is None or _safe(item)):
                 return False
-        elif kind is not str and kind is not int and kind is not bool and value is not None:
-            return False
-    return True
+        return True
+    if kind is list:
+        for item in value:
+            leaf = type(item)
+            if not (leaf is str or leaf is int or leaf is bool or item is None or _safe(item)):
+                return False
+        return True
+    if kind is float:
+        return orjson.dumps(value) == repr(value).encode()  # also false for NaN and infinities ("null")
+    return kind is str or kind is int or kind is bool or value is None
 
 
 def canonical_dumps(data: Any) -> bytes:

@@ -98,10 +98,11 @@ def test_the_cases_where_orjson_differs_fall_back(data: Any) -> None:
     _same(data)
 
 
-def test_nesting_beyond_orjson_falls_back() -> None:
+@pytest.mark.parametrize("depth", [300, 5000])  # orjson stops at 255 levels, the type walk at Python's limit
+def test_deep_nesting_falls_back(depth: int) -> None:
     deep: Any = 1
-    for _ in range(300):  # orjson stops at 255 levels
-        deep = [deep]
+    for _ in range(depth):
+        deep = [deep] if depth % 2 else {"k": deep}
     _same(deep)
 
 
