@@ -88,7 +88,7 @@ def main() -> None:
             started = time.perf_counter()
             repo.write_snapshot(snapshot, f"night {day}")
             writes.append(time.perf_counter() - started)
-            if day in (1, 30, 90, 180) or day == args.days:
+            if day == 1 or day % 30 == 0 or day == args.days:
                 print(f"  day {day:3}: {disk_usage(path / '.git'):7.1f} MB .git; {count_objects(path)}", flush=True)
         nightly = sorted(writes[1:]) or [0.0]
         print(

@@ -264,4 +264,13 @@ def _validate(model: type[_M], data: bytes, path: str, repo: Path) -> _M:
 
 def object_files(files: Mapping[str, str], directory: str) -> dict[str, str]:
     """The files of a vCenter subtree that are not the manifest or an extra file (those sit at its top)."""
-    return {path: sha for path, sha in files.items() if PurePosixPath(path).parent != PurePosixPath(directory)}
+    prefix = directory + "/"
+    return {
+        path: sha
+        for path, sha in files.items()
+        if (
+            "/" in path[len(prefix) :]
+            if path.startswith(prefix)
+            else PurePosixPath(path).parent != PurePosixPath(directory)
+        )
+    }
