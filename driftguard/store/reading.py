@@ -5,6 +5,7 @@ Everything is read from git objects, never from the work tree.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -16,13 +17,23 @@ from driftguard.models import KIND_MODELS, SCHEMA_VERSION, Kind, Manifest, Snaps
 from driftguard.models.canonical import canonical_bytes
 from driftguard.models.times import parse_time_or_none
 from driftguard.store.errors import CorruptRepoError, StoreError, UnknownRevisionError
-from driftguard.store.layout import MANIFEST, ObjectKey, parse_object_path, vcenter_dir
+from driftguard.store.layout import (
+    KIND_DIRS,
+    MANIFEST,
+    SEPARATOR,
+    SUFFIX,
+    ObjectKey,
+    encode_moref,
+    parse_object_path,
+    vcenter_dir,
+)
 from driftguard.store.notes import read_note
 from driftguard.store.plumbing import Plumbing, blob_id
 from driftguard.store.trailers import TRAILER_PREFIX, SnapshotRef, snapshot_ref
 
 _M = TypeVar("_M", bound=BaseModel)
 ObjectId = tuple[Kind, str]
+_FULL_SHA = re.compile(r"[0-9a-f]{40}")
 """(kind, managed-object id): one object of a snapshot."""
 
 
@@ -32,6 +43,8 @@ class SnapshotReader:
     def __init__(self, git: Plumbing, path: Path) -> None:
         self.git = git
         self.path = path
+        self._commits: set[str] = set()
+        """Full commit ids :meth:`resolve` has verified (objects never change; a ref is always resolved anew)."""
 
     # -- basics --------------------------------------------------------------------------------------------
 
@@ -52,10 +65,15 @@ class SnapshotReader:
         """The commit sha that ``rev`` names; :class:`UnknownRevisionError` when there is none."""
         if not rev or rev.startswith("-"):
             raise UnknownRevisionError(f"unknown revision {rev!r} in state repo {self.path}")
+        if rev in self._commits:  # a commit id names the same commit forever: no rev-parse per use
+            return rev
         status, out = self.git.run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False)
         if status != 0:
             raise UnknownRevisionError(f"unknown revision {rev!r} in state repo {self.path}")
-        return out.strip()
+        sha = out.strip()
+        if _FULL_SHA.fullmatch(sha):
+            self._commits.add(sha)
+        return sha
 
     # -- verification times --------------------------------------------------------------------------------
 
@@ -129,7 +147,10 @@ class SnapshotReader:
         if manifest_file not in blobs:
             raise StoreError(f"revision {rev!r} of state repo {self.path} has no snapshot of {vcenter}")
         objects: dict[str, tuple[ObjectKey, str]] = {}
+        wanted = _file_names(only)
         for path, blob in object_files(blobs, directory).items():
+            if wanted is not None and not _may_be(path, wanted):
+                continue  # cheaper than decoding the moref of every file of the estate
             key = parse_object_path(path)
             if key is None:
                 raise StoreError(f"unexpected file {path} in state repo {self.path} at {rev!r}")
@@ -260,6 +281,25 @@ def _validate(model: type[_M], data: bytes, path: str, repo: Path) -> _M:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise StoreError(f"file {path} in state repo {repo} is invalid: {where}: {first['msg']}") from exc
+
+
+def _file_names(only: Collection[ObjectId] | None) -> set[tuple[str, str]] | None:
+    """(kind directory, ``~<encoded moref>.json``) of the objects of ``only``, and every cluster's directory."""
+    if only is None:
+        return None
+    names = {(KIND_DIRS[kind], SEPARATOR + encode_moref(oid) + SUFFIX) for kind, oid in only}
+    return names | {(KIND_DIRS["cluster"], "")}
+
+
+def _may_be(path: str, wanted: set[tuple[str, str]]) -> bool:
+    """Whether ``path`` can be the file of a wanted object: names encode ``~``, so the last one starts the moref."""
+    parts = path.split("/")
+    if len(parts) != 4:
+        return True  # not an object file: parse_object_path decides (and load refuses it)
+    if parts[1] == KIND_DIRS["cluster"]:
+        return True
+    tail = parts[3][parts[3].rfind(SEPARATOR) :] if SEPARATOR in parts[3] else ""
+    return (parts[1], tail) in wanted
 
 
 def object_files(files: Mapping[str, str], directory: str) -> dict[str, str]:
