@@ -153,3 +153,19 @@ def test_a_full_disk_while_writing_the_pack_is_one_clean_error(tmp_path: Path, l
 
 def test_store_error_is_the_base_of_disk_full() -> None:
     assert issubclass(DiskFullError, StoreError)
+
+
+def test_git_gc_auto_runs_after_a_commit(tmp_path: Path) -> None:
+    """Its loose-object estimate samples one directory (objects/17), so the pack limit is what a test can pass."""
+    repo_path = tmp_path / "state"
+    with StateRepo.open(repo_path, create=True) as repo:
+        repo.write_snapshot(_estate(PACK_THRESHOLD), "first")
+        _git(repo_path, "config", "gc.autoPackLimit", "2")  # git's default is 50 packs
+        packs = []
+        for night in range(1, 5):
+            repo.write_snapshot(_estate(PACK_THRESHOLD, memory=night), f"night {night}")  # a pack each
+            packs.append(_counts(repo_path)["packs"])
+    assert max(packs) <= 2 and packs[-1] >= 1, packs  # 5 packs written, consolidated along the way
+    assert not (repo_path / ".git" / "gc.pid").exists()  # in the foreground, finished
+    _git(repo_path, "fsck", "--full", "--strict")
+    assert _git(repo_path, "status", "--porcelain") == ""
