@@ -3,8 +3,8 @@
     PYTHONPATH=. .venv/bin/python benchmarks/bench_diff_scale.py [--sizes 5500,45000] [--changes 55]
 
 Synthetic estates (bench_store_diff's ``build``, 55 VMs a host) written by the store, then one commit that gives
-``--changes`` VMs more memory; ``driftguard.api.diff`` of the pair is timed three times (the best is printed)
-with the number of git processes it ran. Figures only, never asserted.
+``--changes`` VMs more memory; ``driftguard.api.diff`` of the pair is timed three times (the best is printed).
+Figures only, never asserted.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from driftguard.models.history import merge
 from driftguard.models.times import now
 from driftguard.normalize.events import normalize_history
 from driftguard.store import HISTORY_FILE, StateRepo, vcenter_dir
+from driftguard.store.reading import object_keys
 
 Window = tuple[datetime, datetime]
 HistorySource = Callable[[Window], History]
@@ -167,9 +168,10 @@ def stored_drift(repo: StateRepo, name: str, old_commit: str, new_commit: str, i
     Which objects changed comes from git (``diff-tree`` of the two commits); only those (and the clusters) are
     read and compared, so the cost follows the changes, not the estate. ``Drift.target`` reads the whole newer
     snapshot when first used."""
-    changed = repo.changed_between(old_commit, new_commit, name)  # from the trees: cost follows the changes
-    old = Side(old_commit, repo.load(old_commit, name, only=changed))
-    new = repo.load(new_commit, name, only=changed)
+    paths = repo.changed_paths(old_commit, new_commit, name)  # from the trees: cost follows the changes
+    changed = object_keys(paths)
+    old = Side(old_commit, repo.load(old_commit, name, only=changed, paths=paths))
+    new = repo.load(new_commit, name, only=changed, paths=paths)
     options = DriftOptions(ignore=ignore, in_force=in_force_at(repo, new_commit), always_history=True)
     source: HistorySource = lambda _: stored_history(repo, name, old_commit, new_commit)  # noqa: E731
     return drift_between(repo, old, new, source, options, target=lambda: repo.load(new_commit, name))

@@ -124,14 +124,15 @@ class Plumbing:
                 entries.append((kind, object_sha, path))
         return entries
 
-    def blobs(self, sha: str | None, directory: str) -> dict[str, str]:
-        """repo path → blob sha of every file under ``directory`` at commit ``sha``."""
+    def blobs(self, sha: str | None, directory: str, paths: Iterable[str] | None = None) -> dict[str, str]:
+        """repo path → blob sha of every file under ``directory`` at commit ``sha`` (with ``paths``: of those
+        files and directories only, so the tree read follows them, not the estate)."""
         if sha is None:
             return {}
         prefix = directory + "/"
         return {
             path: blob
-            for kind, blob, path in self.ls_tree(sha, directory)
+            for kind, blob, path in self.ls_tree(sha, *(directory,) if paths is None else tuple(paths))
             if kind == "blob" and path.startswith(prefix)
         }
 

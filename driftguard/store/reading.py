@@ -6,7 +6,7 @@ Everything is read from git objects, never from the work tree.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
@@ -131,19 +131,27 @@ class SnapshotReader:
         )
 
     def load(
-        self, rev: str = "HEAD", vcenter: str | None = None, *, only: Collection[ObjectId] | None = None
+        self,
+        rev: str = "HEAD",
+        vcenter: str | None = None,
+        *,
+        only: Collection[ObjectId] | None = None,
+        paths: Collection[str] | None = None,
     ) -> Snapshot:
         """The snapshot of ``vcenter`` (default: the only one) stored at ``rev``, read from git objects.
 
         ``only``: read just these (kind, id) objects and every cluster (what the diff, the attribution and the
         baselines' cluster selectors need), not the estate: the blobs of other objects are never read. The
-        manifest is read either way (its counts are those of the whole snapshot).
+        manifest is read either way (its counts are those of the whole snapshot). ``paths`` (with ``only``): the
+        repo paths those objects' files can have (:meth:`changed_paths`), so that only they, the manifest and the
+        clusters' directory are listed from the tree, not the estate.
         """
         sha = self.resolve(rev)
         vcenter = self._pick_vcenter(sha, vcenter)
         directory = vcenter_dir(vcenter)
-        blobs = self.git.blobs(sha, directory)
         manifest_file = f"{directory}/{MANIFEST}"
+        listed = None if only is None or paths is None else [manifest_file, f"{directory}/{KIND_DIRS['cluster']}"]
+        blobs = self.git.blobs(sha, directory, None if listed is None else [*listed, *sorted(paths or ())])
         if manifest_file not in blobs:
             raise StoreError(f"revision {rev!r} of state repo {self.path} has no snapshot of {vcenter}")
         objects: dict[str, tuple[ObjectKey, str]] = {}
@@ -179,13 +187,17 @@ class SnapshotReader:
             datastores=collections["datastore"],
         )
 
-    def changed_between(self, old_rev: str, new_rev: str, vcenter: str) -> set[ObjectId]:
-        """(kind, id) of the objects of ``vcenter`` whose file differs between two revisions: added, removed,
-        changed or moved. One ``git diff-tree`` of the two trees; no blob is read."""
+    def changed_paths(self, old_rev: str, new_rev: str, vcenter: str) -> list[str]:
+        """Repo paths under ``vcenter``'s directory whose file differs between two revisions (on either side).
+        One ``git diff-tree`` of the two trees; no blob is read."""
         args = ["diff-tree", "-r", "-z", "--no-renames", "--name-only", self.resolve(old_rev), self.resolve(new_rev)]
         out = self.git.run(*args, "--", vcenter_dir(vcenter))[1]
-        keys = (parse_object_path(path) for path in out.split("\0") if path)
-        return {(key.kind, key.id) for key in keys if key is not None}
+        return [path for path in out.split("\0") if path]
+
+    def changed_between(self, old_rev: str, new_rev: str, vcenter: str) -> set[ObjectId]:
+        """(kind, id) of the objects of ``vcenter`` whose file differs between two revisions: added, removed,
+        changed or moved (:meth:`changed_paths`)."""
+        return object_keys(self.changed_paths(old_rev, new_rev, vcenter))
 
     def changed_from(self, rev: str, vcenter: str, snapshot: Snapshot) -> set[ObjectId]:
         """(kind, id) of the objects whose canonical bytes in ``snapshot`` differ from those stored at ``rev``
@@ -281,6 +293,12 @@ def _validate(model: type[_M], data: bytes, path: str, repo: Path) -> _M:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise StoreError(f"file {path} in state repo {repo} is invalid: {where}: {first['msg']}") from exc
+
+
+def object_keys(paths: Iterable[str]) -> set[ObjectId]:
+    """(kind, id) of the object files among ``paths``."""
+    keys = (parse_object_path(path) for path in paths)
+    return {(key.kind, key.id) for key in keys if key is not None}
 
 
 def _file_names(only: Collection[ObjectId] | None) -> set[tuple[str, str]] | None:
