@@ -15,6 +15,7 @@ import random
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -225,7 +226,8 @@ def changed_copy(snapshot: Snapshot, fraction: float, seed: int = 11) -> tuple[S
     for hid in host_ids:
         host = hosts[hid]
         hosts[hid] = host.model_copy(update={"advanced_options": {**host.advanced_options, "Opt.Key3": 99}})
-    manifest = snapshot.manifest.model_copy(update={"started_at": "2026-01-02T03:00:00+00:00"})
+    later = datetime(2026, 1, 2, 3, 0, tzinfo=UTC)  # a datetime: model_copy does not validate
+    manifest = snapshot.manifest.model_copy(update={"started_at": later})
     return snapshot.model_copy(update={"vms": vms, "hosts": hosts, "manifest": manifest}), len(vm_ids) + len(host_ids)
 
 

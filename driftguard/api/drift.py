@@ -3,8 +3,9 @@ ignores → attribution window → history → attribute → approve; and the on
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from pydantic import ValidationError
@@ -14,13 +15,14 @@ from driftguard.api.baselines import NO_BASELINES, in_force_at
 from driftguard.attribute import attribute
 from driftguard.baseline.approval import InForce
 from driftguard.collect import Session, collect_history
-from driftguard.diff import diff_snapshots
+from driftguard.diff import diff_snapshots, only_objects
 from driftguard.diff.align import align_host_evidence
 from driftguard.models import DiffReport, DriftItem, Endpoint, History, Snapshot
 from driftguard.models.history import merge
 from driftguard.models.times import now
 from driftguard.normalize.events import normalize_history
 from driftguard.store import HISTORY_FILE, StateRepo, vcenter_dir
+from driftguard.store.reading import object_keys
 
 Window = tuple[datetime, datetime]
 HistorySource = Callable[[Window], History]
@@ -33,6 +35,9 @@ class Side:
 
     commit: str
     snapshot: Snapshot
+    partial: bool = False
+    """``snapshot`` holds only the manifest and the clusters (:func:`latest` with ``partial``):
+    :func:`drift_between` reads from the repo just the objects whose stored bytes differ from the new side's."""
 
 
 @dataclass(frozen=True)
@@ -52,11 +57,18 @@ class Drift:
 
     old: Snapshot
     new: Snapshot
-    """Both sides aligned for comparison (host files collected on one side only read *unknown* on the other)."""
-    target: Snapshot
-    """The newer snapshot as given (what the rules of ``check`` judge, and what ``snapshot`` commits)."""
+    """Both sides aligned for comparison (host files collected on one side only read *unknown* on the other).
+    A side read from the state repo holds only the objects that differ between the two, plus every cluster
+    (:func:`stored_drift`, and the old side of a :func:`latest` ``partial`` one); a live side is whole."""
     items: list[DriftItem]
     history: History
+    load_target: Callable[[], Snapshot] = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def target(self) -> Snapshot:
+        """The newer snapshot as given, whole (what the rules of ``check`` judge, and what ``snapshot`` commits);
+        read from the state repo on first use when it is a stored one."""
+        return self.load_target()
 
     def report(self, old_ref: str, new_ref: str) -> DiffReport:
         return DiffReport.model_validate(
@@ -69,15 +81,35 @@ class Drift:
         )
 
 
-def drift_between(repo: StateRepo, old: Side, new: Snapshot, history: HistorySource, options: DriftOptions) -> Drift:
-    """The drift from ``old`` to ``new``: the one place snapshots are aligned, diffed, attributed and approved."""
-    aligned_old, aligned_new = align_host_evidence(old.snapshot, new)
-    items = diff_snapshots(aligned_old, aligned_new, ignore=[*options.in_force.baselines.ignore, *options.ignore])
+def drift_between(
+    repo: StateRepo,
+    old: Side,
+    new: Snapshot,
+    history: HistorySource,
+    options: DriftOptions,
+    *,
+    target: Callable[[], Snapshot] | None = None,
+) -> Drift:
+    """The drift from ``old`` to ``new``: the one place snapshots are aligned, diffed, attributed and approved.
+
+    With a ``partial`` old side, only the objects whose canonical bytes differ from ``new``'s are read from the
+    repo and compared (git blob ids of the fresh serialisation against the stored tree). ``target``: how to get
+    the whole newer snapshot when ``new`` is partial (default: ``new`` itself).
+    """
+    old_snapshot, compared = old.snapshot, new
+    if old.partial:
+        name = old.snapshot.manifest.vcenter.name
+        changed = repo.changed_from(old.commit, name, new)
+        old_snapshot, compared = repo.load(old.commit, name, only=changed), only_objects(new, changed)
+    aligned_old, aligned_compared = align_host_evidence(old_snapshot, compared)
+    aligned_new = aligned_compared if compared is new else align_host_evidence(old_snapshot, new)[1]
+    items = diff_snapshots(aligned_old, aligned_compared, ignore=[*options.in_force.baselines.ignore, *options.ignore])
     span = window(repo, old.commit, aligned_old, aligned_new)
     events = history(span) if items or options.always_history else History(begin=span[0], end=span[1])
     if items:
         items = attribute(items, events, old=aligned_old, new=aligned_new, window=span)
-    return Drift(aligned_old, aligned_new, new, options.in_force.approve(items, aligned_new), events)
+    approved = options.in_force.approve(items, aligned_new)
+    return Drift(aligned_old, aligned_new, approved, events, target or (lambda: new))
 
 
 def window(repo: StateRepo, old_commit: str, old: Snapshot, new: Snapshot) -> Window:
@@ -94,10 +126,19 @@ def window(repo: StateRepo, old_commit: str, old: Snapshot, new: Snapshot) -> Wi
 # --- the snapshots compared -----------------------------------------------------------------------------------
 
 
-def latest(repo: StateRepo | None, name: str, rev: str = "HEAD") -> Side | None:
-    """The latest stored snapshot of ``name`` at ``rev`` (None in a missing or empty repo, or before the first)."""
+def latest(repo: StateRepo | None, name: str, rev: str = "HEAD", *, partial: bool = False) -> Side | None:
+    """The latest stored snapshot of ``name`` at ``rev`` (None in a missing or empty repo, or before the first).
+
+    ``partial``: read only its manifest and clusters; :func:`drift_between` reads the objects it needs.
+    """
     commit = repo.latest_commit(name, rev) if repo is not None else None
-    return Side(commit, repo.load(commit, name)) if repo is not None and commit is not None else None
+    if repo is None or commit is None:
+        return None
+    return (
+        Side(commit, repo.load(commit, name, only=()), partial=True)
+        if partial
+        else Side(commit, repo.load(commit, name))
+    )
 
 
 def latest_snapshots(repo: StateRepo, commit: str) -> list[Side]:
@@ -121,12 +162,19 @@ def pick_vcenter(repo: StateRepo, vcenter: str | None, rev: str = "HEAD") -> str
 
 
 def stored_drift(repo: StateRepo, name: str, old_commit: str, new_commit: str, ignore: Sequence[str]) -> Drift:
-    """The drift between two stored snapshots of ``name``, each loaded once: approved by the baselines committed
-    with the newer one, attributed from the histories the commits in between stored."""
-    old = Side(old_commit, repo.load(old_commit, name))
-    new = repo.load(new_commit, name)
+    """The drift between two stored snapshots of ``name``: approved by the baselines committed with the newer one,
+    attributed from the histories the commits in between stored.
+
+    Which objects changed comes from git (``diff-tree`` of the two commits); only those (and the clusters) are
+    read and compared, so the cost follows the changes, not the estate. ``Drift.target`` reads the whole newer
+    snapshot when first used."""
+    paths = repo.changed_paths(old_commit, new_commit, name)  # from the trees: cost follows the changes
+    changed = object_keys(paths)
+    old = Side(old_commit, repo.load(old_commit, name, only=changed, paths=paths))
+    new = repo.load(new_commit, name, only=changed, paths=paths)
     options = DriftOptions(ignore=ignore, in_force=in_force_at(repo, new_commit), always_history=True)
-    return drift_between(repo, old, new, lambda _: stored_history(repo, name, old_commit, new_commit), options)
+    source: HistorySource = lambda _: stored_history(repo, name, old_commit, new_commit)  # noqa: E731
+    return drift_between(repo, old, new, source, options, target=lambda: repo.load(new_commit, name))
 
 
 def stored_history(repo: StateRepo, name: str, old_commit: str, new_commit: str) -> History:

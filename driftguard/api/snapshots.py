@@ -91,7 +91,7 @@ def _snapshot(
         if repo is not None:
             with repo.lock():  # a repo another writer holds fails (or waits, --wait) before a long collection
                 pass
-        previous = latest(repo, live.name)
+        previous = latest(repo, live.name, partial=True)  # objects are read only where the bytes differ
         # the baselines in force (committed at HEAD): an invalid one fails before anything is collected
         in_force = in_force_at(repo, "HEAD") if previous is not None else NO_BASELINES
         options = DriftOptions(ignore=patterns, in_force=in_force)

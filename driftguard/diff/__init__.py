@@ -4,7 +4,7 @@ DeepDiff is imported only in this package (an import-linter contract).
 """
 
 from driftguard.diff.categories import CATEGORY_RULES, FALLBACK, CategoryRule, categorize
-from driftguard.diff.engine import diff_snapshots, render_path, same_content
+from driftguard.diff.engine import diff_snapshots, only_objects, render_path, same_content
 from driftguard.diff.ignore import (
     DEFAULT_IGNORES,
     IgnoreTable,
@@ -20,6 +20,7 @@ __all__ = [
     "categorize",
     "diff_snapshots",
     "load_ignore_file",
+    "only_objects",
     "render_path",
     "same_content",
 ]

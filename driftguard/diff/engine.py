@@ -19,7 +19,7 @@ could not be read is neither a change nor compliant.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
 from deepdiff import DeepDiff
@@ -49,6 +49,17 @@ def diff_snapshots(old: Snapshot, new: Snapshot, *, ignore: Sequence[str] = ()) 
     kept = [item for item in items if not table.ignored(item.kind, item.path)]
     kept.sort(key=lambda item: (KIND_ORDER.get(item.kind, len(KINDS)), item.name, item.id, item.path, item.change))
     return kept
+
+
+def only_objects(snapshot: Snapshot, keys: Collection[tuple[Kind, str]]) -> Snapshot:
+    """``snapshot`` with just the (kind, id) objects of ``keys``, and every cluster (as the store's ``load(only=)``
+    reads them): what :func:`diff_snapshots` needs when ``keys`` holds every object that differs."""
+    fields = {"host": "hosts", "vm": "vms", "dvswitch": "dvswitches", "datastore": "datastores"}
+    update = {
+        field: {oid: obj for oid, obj in getattr(snapshot, field).items() if (kind, oid) in keys}
+        for kind, field in fields.items()
+    }
+    return snapshot.model_copy(update=update)
 
 
 def _item(vcenter: str, kind: Kind, obj: SnapshotObject, change: Change, path: str, *, old: Any, new: Any) -> DriftItem:
@@ -113,7 +124,11 @@ def _changes(old: BaseModel, new: BaseModel) -> Iterator[tuple[Change, str, Any,
     before = old.model_dump(mode="json", exclude=set(NOT_DIFFED))
     after = new.model_dump(mode="json", exclude=set(NOT_DIFFED))
     # threshold_to_diff_deeper=0: always report dict keys, never a whole dict as changed because few keys match.
-    result = DeepDiff(before, after, view="tree", verbose_level=2, threshold_to_diff_deeper=0)
+    small_before, small_after = pruned(before, after)
+    for side, small in ((before, small_before), (after, small_after)):
+        if "id" in side:  # equal on both sides, so DeepDiff reports nothing for it; it names the object compared
+            small["id"] = side["id"]
+    result = DeepDiff(small_before, small_after, view="tree", verbose_level=2, threshold_to_diff_deeper=0)
     seen: set[str] = set()
     for report, levels in result.items():
         for level in levels:
@@ -131,6 +146,37 @@ def _changes(old: BaseModel, new: BaseModel) -> Iterator[tuple[Change, str, Any,
                 continue
             seen.add(path)
             yield change, path, _value(before, elements), _value(after, elements)
+
+
+def pruned(before: Any, after: Any) -> tuple[Any, Any]:
+    """Both JSON values without the dict entries that are strictly equal (same types all the way down) on both
+    sides, recursively; lists stay whole. DeepDiff reports nothing for such entries, and with
+    ``threshold_to_diff_deeper=0`` their absence changes nothing else it reports, but walking them costs it
+    ~10x more than this (a host's hundreds of options and portgroups for one changed option)."""
+    if type(before) is not dict or type(after) is not dict:
+        return before, after
+    old: dict[str, Any] = {}
+    new: dict[str, Any] = {}
+    for key, value in before.items():
+        if key not in after:
+            old[key] = value
+        elif not strictly_equal(value, after[key]):
+            old[key], new[key] = pruned(value, after[key])
+    for key, value in after.items():
+        if key not in before:
+            new[key] = value
+    return old, new
+
+
+def strictly_equal(a: Any, b: Any) -> bool:
+    """Equal JSON values of the same types at every level (``1``, ``1.0`` and ``True`` all differ; NaN too)."""
+    if type(a) is not type(b):
+        return False
+    if type(a) is dict:
+        return bool(a.keys() == b.keys() and all(strictly_equal(value, b[key]) for key, value in a.items()))
+    if type(a) is list:
+        return len(a) == len(b) and all(map(strictly_equal, a, b))
+    return bool(a == b)
 
 
 def _value(data: Any, elements: Iterable[Any]) -> Any:

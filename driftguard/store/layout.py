@@ -268,7 +268,9 @@ def object_path(snapshot: Snapshot, obj: SnapshotObject) -> PurePosixPath:
 
 def parse_object_path(path: PurePosixPath | str) -> ObjectKey | None:
     """Kind and moref of an object file from its repo path; None for anything else (the manifest, stray files)."""
-    parts = PurePosixPath(path).parts
+    # git's paths are normalised: a plain split is PurePosixPath's parts, ~10x cheaper (50,000 paths a run)
+    plain = isinstance(path, str) and not path.startswith(("/", "./")) and "//" not in path and "/./" not in path
+    parts = tuple(path.split("/")) if plain and isinstance(path, str) else PurePosixPath(path).parts
     if len(parts) != 4 or parts[1] not in DIR_KINDS or not parts[3].endswith(SUFFIX):
         return None
     stem = parts[3][: -len(SUFFIX)]

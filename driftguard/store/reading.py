@@ -5,7 +5,8 @@ Everything is read from git objects, never from the work tree.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple, TypeVar
@@ -13,16 +14,29 @@ from typing import Any, NamedTuple, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from driftguard.models import KIND_MODELS, SCHEMA_VERSION, Kind, Manifest, Snapshot
+from driftguard.models.canonical import canonical_bytes
 from driftguard.models.times import parse_time_or_none
 from driftguard.store.errors import CorruptRepoError, StoreError, UnknownRevisionError
-from driftguard.store.layout import KIND_DIRS, MANIFEST, SEPARATOR, SUFFIX, encode_moref, parse_object_path, vcenter_dir
+from driftguard.store.layout import (
+    KIND_DIRS,
+    MANIFEST,
+    SEPARATOR,
+    SUFFIX,
+    ObjectKey,
+    encode_moref,
+    parse_object_path,
+    vcenter_dir,
+)
 from driftguard.store.notes import read_note
-from driftguard.store.plumbing import Plumbing
+from driftguard.store.plumbing import Plumbing, blob_id
 from driftguard.store.remote import public_uri
 from driftguard.store.trailers import TRAILER_PREFIX, SnapshotRef, snapshot_ref
 
 _M = TypeVar("_M", bound=BaseModel)
 _NULL_BLOB = "0" * 40
+ObjectId = tuple[Kind, str]
+_FULL_SHA = re.compile(r"[0-9a-f]{40}")
+"""(kind, managed-object id): one object of a snapshot."""
 
 
 class ObjectChange(NamedTuple):
@@ -44,6 +58,8 @@ class SnapshotReader:
     def __init__(self, git: Plumbing, path: Path) -> None:
         self.git = git
         self.path = path
+        self._commits: set[str] = set()
+        """Full commit ids :meth:`resolve` has verified (objects never change; a ref is always resolved anew)."""
 
     # -- basics --------------------------------------------------------------------------------------------
 
@@ -64,10 +80,15 @@ class SnapshotReader:
         """The commit sha that ``rev`` names; :class:`UnknownRevisionError` when there is none."""
         if not rev or rev.startswith("-"):
             raise UnknownRevisionError(f"unknown revision {rev!r} in state repo {self.path}")
+        if rev in self._commits:  # a commit id names the same commit forever: no rev-parse per use
+            return rev
         status, out = self.git.run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False)
         if status != 0:
             raise UnknownRevisionError(f"unknown revision {rev!r} in state repo {self.path}")
-        return out.strip()
+        sha = out.strip()
+        if _FULL_SHA.fullmatch(sha):
+            self._commits.add(sha)
+        return sha
 
     # -- verification times --------------------------------------------------------------------------------
 
@@ -124,17 +145,41 @@ class SnapshotReader:
             f"revision {rev!r} of state repo {self.path} holds several vCenters ({', '.join(names)}); name one"
         )
 
-    def load(self, rev: str = "HEAD", vcenter: str | None = None) -> Snapshot:
-        """The snapshot of ``vcenter`` (default: the only one) stored at ``rev``, read from git objects."""
+    def load(
+        self,
+        rev: str = "HEAD",
+        vcenter: str | None = None,
+        *,
+        only: Collection[ObjectId] | None = None,
+        paths: Collection[str] | None = None,
+    ) -> Snapshot:
+        """The snapshot of ``vcenter`` (default: the only one) stored at ``rev``, read from git objects.
+
+        ``only``: read just these (kind, id) objects and every cluster (what the diff, the attribution and the
+        baselines' cluster selectors need), not the estate: the blobs of other objects are never read. The
+        manifest is read either way (its counts are those of the whole snapshot). ``paths`` (with ``only``): the
+        repo paths those objects' files can have (:meth:`changed_paths`), so that only they, the manifest and the
+        clusters' directory are listed from the tree, not the estate.
+        """
         sha = self.resolve(rev)
         vcenter = self._pick_vcenter(sha, vcenter)
         directory = vcenter_dir(vcenter)
-        blobs = self.git.blobs(sha, directory)
         manifest_file = f"{directory}/{MANIFEST}"
+        listed = None if only is None or paths is None else [manifest_file, f"{directory}/{KIND_DIRS['cluster']}"]
+        blobs = self.git.blobs(sha, directory, None if listed is None else [*listed, *sorted(paths or ())])
         if manifest_file not in blobs:
             raise StoreError(f"revision {rev!r} of state repo {self.path} has no snapshot of {vcenter}")
-        objects = object_files(blobs, directory)
-        contents = self.git.read_blobs([blobs[manifest_file], *objects.values()])
+        objects: dict[str, tuple[ObjectKey, str]] = {}
+        wanted = _file_names(only)
+        for path, blob in object_files(blobs, directory).items():
+            if wanted is not None and not _may_be(path, wanted):
+                continue  # cheaper than decoding the moref of every file of the estate
+            key = parse_object_path(path)
+            if key is None:
+                raise StoreError(f"unexpected file {path} in state repo {self.path} at {rev!r}")
+            if only is None or key.kind == "cluster" or (key.kind, key.id) in only:
+                objects[path] = (key, blob)
+        contents = self.git.read_blobs([blobs[manifest_file], *(blob for _, blob in objects.values())])
         manifest = _validate(Manifest, contents[blobs[manifest_file]], manifest_file, self.path)
         if manifest.schema_version != SCHEMA_VERSION:
             raise StoreError(
@@ -142,10 +187,7 @@ class SnapshotReader:
                 f"this driftguard reads schema {SCHEMA_VERSION}"
             )
         collections: dict[Kind, dict[str, Any]] = {kind: {} for kind in KIND_MODELS}
-        for path, blob in objects.items():
-            key = parse_object_path(path)
-            if key is None:
-                raise StoreError(f"unexpected file {path} in state repo {self.path} at {rev!r}")
+        for path, (key, blob) in objects.items():
             obj = _validate(KIND_MODELS[key.kind], contents[blob], path, self.path)
             if obj.id != key.id or obj.id in collections[key.kind]:
                 raise StoreError(f"file {path} in state repo {self.path} does not match its object id {obj.id!r}")
@@ -159,6 +201,25 @@ class SnapshotReader:
             dvswitches=collections["dvswitch"],
             datastores=collections["datastore"],
         )
+
+    def changed_paths(self, old_rev: str, new_rev: str, vcenter: str) -> list[str]:
+        """Repo paths under ``vcenter``'s directory whose file differs between two revisions (on either side).
+        One ``git diff-tree`` of the two trees; no blob is read."""
+        args = ["diff-tree", "-r", "-z", "--no-renames", "--name-only", self.resolve(old_rev), self.resolve(new_rev)]
+        out = self.git.run(*args, "--", vcenter_dir(vcenter))[1]
+        return [path for path in out.split("\0") if path]
+
+    def changed_between(self, old_rev: str, new_rev: str, vcenter: str) -> set[ObjectId]:
+        """(kind, id) of the objects of ``vcenter`` whose file differs between two revisions: added, removed,
+        changed or moved (:meth:`changed_paths`)."""
+        return object_keys(self.changed_paths(old_rev, new_rev, vcenter))
+
+    def changed_from(self, rev: str, vcenter: str, snapshot: Snapshot) -> set[ObjectId]:
+        """(kind, id) of the objects whose canonical bytes in ``snapshot`` differ from those stored at ``rev``
+        (or exist on one side only): git blob ids of the fresh serialisation against the tree's, no blob read."""
+        stored = self.object_hashes(rev, vcenter)
+        fresh = {(obj.kind, obj.id): blob_id(canonical_bytes(obj)) for obj in snapshot.objects()}
+        return {key for key in stored.keys() | fresh.keys() if stored.get(key) != fresh.get(key)}
 
     def object_hashes(self, rev: str, vcenter: str) -> dict[tuple[Kind, str], str]:
         """(kind, id) → git blob id of each object at ``rev``, from tree entries only (no blob is read).
@@ -323,6 +384,40 @@ def _raw_entry(raw: list[str], path: str) -> tuple[str, str | None, str | None]:
     return "M", None, None
 
 
+def object_keys(paths: Iterable[str]) -> set[ObjectId]:
+    """(kind, id) of the object files among ``paths``."""
+    keys = (parse_object_path(path) for path in paths)
+    return {(key.kind, key.id) for key in keys if key is not None}
+
+
+def _file_names(only: Collection[ObjectId] | None) -> set[tuple[str, str]] | None:
+    """(kind directory, ``~<encoded moref>.json``) of the objects of ``only``, and every cluster's directory."""
+    if only is None:
+        return None
+    names = {(KIND_DIRS[kind], SEPARATOR + encode_moref(oid) + SUFFIX) for kind, oid in only}
+    return names | {(KIND_DIRS["cluster"], "")}
+
+
+def _may_be(path: str, wanted: set[tuple[str, str]]) -> bool:
+    """Whether ``path`` can be the file of a wanted object: names encode ``~``, so the last one starts the moref."""
+    parts = path.split("/")
+    if len(parts) != 4:
+        return True  # not an object file: parse_object_path decides (and load refuses it)
+    if parts[1] == KIND_DIRS["cluster"]:
+        return True
+    tail = parts[3][parts[3].rfind(SEPARATOR) :] if SEPARATOR in parts[3] else ""
+    return (parts[1], tail) in wanted
+
+
 def object_files(files: Mapping[str, str], directory: str) -> dict[str, str]:
     """The files of a vCenter subtree that are not the manifest or an extra file (those sit at its top)."""
-    return {path: sha for path, sha in files.items() if PurePosixPath(path).parent != PurePosixPath(directory)}
+    prefix = directory + "/"
+    return {
+        path: sha
+        for path, sha in files.items()
+        if (
+            "/" in path[len(prefix) :]
+            if path.startswith(prefix)
+            else PurePosixPath(path).parent != PurePosixPath(directory)
+        )
+    }

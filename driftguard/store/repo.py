@@ -231,7 +231,9 @@ class StateRepo(SnapshotReader):
                         return None
                 counts = object_counts(old_objects, new_objects)
                 text = commit_message(message, manifest, counts, extra_trailers)
-                return self._write(Change(head, "", directory, old, new), data, text, env, force=force)
+                commit = self._write(Change(head, "", directory, old, new), data, text, env, force=force)
+            self._tidy()
+            return commit
 
     def write_files(
         self,
@@ -264,7 +266,9 @@ class StateRepo(SnapshotReader):
                 new = {**old, **{path: blob_id(content) for path, content in data.items()}}
                 if new == old:
                     return None
-                return self._write(Change(head, "", directory, old, new), data, message, env, force=force)
+                commit = self._write(Change(head, "", directory, old, new), data, message, env, force=force)
+            self._tidy()
+            return commit
 
     def _write(
         self, plan: Change, data: Mapping[str, bytes], message: str, env: Mapping[str, str], *, force: bool
@@ -275,6 +279,17 @@ class StateRepo(SnapshotReader):
         change = dataclasses.replace(plan, commit=self.git.commit_tree(tree, plan.base, message, env))
         self._publish(change, data, force=force)
         return change.commit
+
+    def _tidy(self) -> None:
+        """``git gc --auto`` after a commit (the commit is complete; a failure here changes nothing).
+
+        Plumbing never runs it, unlike ``git commit``: without it a year of nightly commits leaves ~24,000 loose
+        objects (~150 MB at 5,500 VMs, docs/performance.md). It does nothing until git's own thresholds
+        (``gc.auto``, ``gc.autoPackLimit``) are passed, then packs; in the foreground, so no git process outlives
+        driftguard.
+        """
+        with contextlib.suppress(StoreError):  # git could not even start (disk full ...): the commit stands
+            self.git.run("-c", "gc.autoDetach=false", "gc", "--auto", "--quiet", check=False)
 
     def _index_held(self) -> contextlib.AbstractContextManager[None]:
         """git's own index lock, from reading HEAD to publishing: a person's git command waits, and we for it."""

@@ -196,8 +196,9 @@ class Publisher:
             for path in paths
             if blob_of_file(self.work_tree / path) not in (None, change.old.get(path), change.new.get(path))
         ]
+        in_play = change.old.keys() | change.new.keys()  # once, not per index entry (50,000 entries at 45k VMs)
         for path, entry in self._index_entries(change.directory).items():
-            if path in change.old.keys() | change.new.keys() and entry not in (
+            if path in in_play and entry not in (
                 "",
                 change.old.get(path),
                 change.new.get(path),
