@@ -6,12 +6,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: deps test lint typecheck imports unit demo schemas clean bench
+.PHONY: deps browser-deps test lint typecheck imports unit demo schemas clean bench
 
 include tests/vcsim/vcsim.mk
 include tests/ssh/ssh.mk
 
-deps: vcsim-deps ssh-deps $(STAMP)
+deps: vcsim-deps ssh-deps browser-deps $(STAMP)
+
+# Headless Chromium for the HTML report tests (tests/report/html), driven by Playwright without its browser download.
+browser-deps:
+	bash scripts/apt-ensure.sh chromium
 
 $(STAMP): pyproject.toml
 	@# Debian's python3 ships without venv/ensurepip; python3-venv brings them.

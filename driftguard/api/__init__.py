@@ -44,6 +44,7 @@ from driftguard.api.diffs import diff, diff_live, log
 from driftguard.api.evidence import HostFiles, ImportResult, import_bundles, trust_hosts
 from driftguard.api.migrate import Migration, migrate_config
 from driftguard.api.plans import Pinned, ignored, pin, pinned, plan
+from driftguard.api.report import html_report
 from driftguard.api.snapshots import SnapshotResult, collect_snapshot, snapshot
 from driftguard.baseline.approval import InForce
 from driftguard.diff.align import NOT_COLLECTED, align_host_evidence
@@ -79,6 +80,7 @@ __all__ = [
     "exemptions",
     "fails_on",
     "find_rule",
+    "html_report",
     "ignored",
     "import_bundles",
     "init",

@@ -7,6 +7,7 @@ import typer
 from driftguard import __version__
 from driftguard.cli import baseline, check, commands, evidence
 from driftguard.cli import config as config_cli
+from driftguard.cli import report as report_cli
 from driftguard.cli.boundary import BoundaryGroup
 
 
@@ -43,6 +44,7 @@ app.command()(commands.snapshot)
 app.command()(commands.diff)
 app.command()(commands.log)
 app.command()(check.check)
+app.command()(report_cli.report)
 
 rules = _group("The rule catalogue of `driftguard check`.")
 rules.command("list")(check.rules_list)
