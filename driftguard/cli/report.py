@@ -35,7 +35,7 @@ def report(
     """Write a static HTML report (overview, timeline, object pages, findings) that opens from disk, offline."""
     stats = api.html_report(repo, html, vcenter=vcenter_name, since=since, until=until)
     typer.echo(
-        f"wrote {stats.path}/index.html: {stats.pages} pages ({stats.objects} objects), "
-        f"{stats.files} files, {_size(stats.bytes)}"
+        f"wrote {stats.path}/index.html: {stats.pages} pages ({stats.objects} object page"
+        f"{'' if stats.objects == 1 else 's'}), {stats.files} files, {_size(stats.bytes)}"
     )
     return EXIT_OK

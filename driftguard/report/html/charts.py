@@ -50,10 +50,10 @@ def _day_labels(days: Sequence[str], step: float, base: float) -> list[str]:
     if len(picked) > 1 and picked[-1] - picked[-2] < every / 2:
         picked.pop(-2)  # the last label would overlap the one before
     return [
-        f'<text class="tick" x="{_LEFT + step * (i + 0.5):.1f}" y="{base + 30}" text-anchor="middle">'
-        f"{escape(days[i][5:])}</text>"
+        f'<text class="tick" x="{_LEFT + step * (i + 0.5):.1f}" y="{base + 28}" text-anchor="middle">'
+        f"{escape(days[i] if i == 0 else days[i][5:])}</text>"
         for i in picked
-    ] + [f'<text class="tick" x="{_LEFT}" y="{base + 42}">{escape(days[0][:4])}</text>']
+    ]
 
 
 def stacked_bars(
