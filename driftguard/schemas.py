@@ -15,7 +15,8 @@ from pydantic.json_schema import JsonSchemaMode
 from driftguard.baseline.format import BaselineFile
 from driftguard.models import VM, CheckReport, Cluster, Datastore, DiffReport, DvSwitch, Host, Manifest
 from driftguard.models.canonical import canonical_dumps
-from driftguard.models.plan import PlanReport
+from driftguard.models.plan import IgnorePreview, PlanReport
+from driftguard.models.review import DiffItemLine, FindingLine, HistoryEntryLine, ObjectHistory, StoredObject
 
 SCHEMAS: dict[str, tuple[type[BaseModel], JsonSchemaMode]] = {
     "cluster.schema.json": (Cluster, "validation"),
@@ -27,6 +28,13 @@ SCHEMAS: dict[str, tuple[type[BaseModel], JsonSchemaMode]] = {
     "diff-report.schema.json": (DiffReport, "serialization"),
     "check-report.schema.json": (CheckReport, "serialization"),
     "plan-report.schema.json": (PlanReport, "serialization"),
+    "history-report.schema.json": (ObjectHistory, "serialization"),
+    "object.schema.json": (StoredObject, "serialization"),
+    "ignored-report.schema.json": (IgnorePreview, "serialization"),
+    # --format jsonl: the schema of one line
+    "diff-item.line.schema.json": (DiffItemLine, "serialization"),
+    "history-entry.line.schema.json": (HistoryEntryLine, "serialization"),
+    "finding.line.schema.json": (FindingLine, "serialization"),
     # baseline files are YAML written by people: editors validate them while typing against this schema
     "baseline.schema.json": (BaselineFile, "validation"),
 }

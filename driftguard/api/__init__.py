@@ -40,11 +40,14 @@ from driftguard.api.checks import (
 )
 from driftguard.api.config import InvalidConfigError, exemptions, load_config, show_config, validate_config
 from driftguard.api.connections import ResolvedVCenter, Settings, resolve_connection
-from driftguard.api.diffs import diff, diff_live, log
+from driftguard.api.diffs import diff, diff_each, diff_live, log
 from driftguard.api.evidence import HostFiles, ImportResult, import_bundles, trust_hosts
+from driftguard.api.filters import Selector
+from driftguard.api.history import each, history
 from driftguard.api.migrate import Migration, migrate_config
 from driftguard.api.plans import Pinned, ignored, pin, pinned, plan
 from driftguard.api.report import html_report
+from driftguard.api.show import show
 from driftguard.api.snapshots import SnapshotResult, collect_snapshot, snapshot
 from driftguard.baseline.approval import InForce
 from driftguard.diff.align import NOT_COLLECTED, align_host_evidence
@@ -65,6 +68,7 @@ __all__ = [
     "OperationalError",
     "Pinned",
     "ResolvedVCenter",
+    "Selector",
     "Settings",
     "SnapshotResult",
     "UsageError",
@@ -76,10 +80,13 @@ __all__ = [
     "collect_snapshot",
     "commit_message",
     "diff",
+    "diff_each",
     "diff_live",
+    "each",
     "exemptions",
     "fails_on",
     "find_rule",
+    "history",
     "html_report",
     "ignored",
     "import_bundles",
@@ -97,6 +104,7 @@ __all__ = [
     "rule_defaults",
     "rule_schemas",
     "shipped_baselines",
+    "show",
     "show_config",
     "snapshot",
     "trust_hosts",

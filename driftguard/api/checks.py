@@ -32,11 +32,14 @@ from driftguard.api.drift import (
     pick_vcenter,
     stored_drift,
 )
+from driftguard.api.filters import Selector, apply_exemptions, rule_sources, suppressed
+from driftguard.api.history import hidden
 from driftguard.api.ignore import ignore_patterns
 from driftguard.baseline.evaluate import as_finding, sort_items, violations
 from driftguard.models import SEVERITIES, Endpoint, Snapshot
 from driftguard.models.findings import CheckReport, Finding
 from driftguard.models.snapshot import KINDS
+from driftguard.models.suppression import Suppressed
 from driftguard.store import manifest_path, object_path
 
 # --- policy: `driftguard check` and the rule catalogue (docs/rules.md) -------------------------------------------
@@ -65,8 +68,8 @@ def load_zones(repo_path: Path, zones: Path | None = None) -> policy.ZoneConfig:
     return config_zones(repo_path, zones)
 
 
-# The published signature the CLI and schedulers call: kept stable (additive changes only), hence 12 arguments.
-def check(
+# The published signature the CLI and schedulers call: kept stable (additive changes only), hence 13 arguments.
+def check(  # noqa: PLR0913
     repo_path: Path,
     rev: str | None = None,
     *,
@@ -80,6 +83,7 @@ def check(
     progress: Progress | None = None,
     baselines: Sequence[str] | None = None,
     use_baselines: bool = True,
+    select: Selector | None = None,
 ) -> CheckReport:
     """Run the rule catalogue on a stored snapshot (default: the latest) or on vCenter right now (``live``;
     ``vcenter`` then names it in the state repo, default from its URL).
@@ -93,6 +97,10 @@ def check(
     Baselines run with the rules (docs/baselines.md): those of the working tree (of ``rev`` when given), all of
     them or the ``baselines`` named. Their ``rules:`` settings configure the catalogue (``config`` overrides
     them); their violations are findings with ``source: baseline`` and, in the diff shape, ``compliance``.
+
+    Exemptions of driftguard.yaml move the findings they accept to ``exempted`` (an expired one is reported as
+    such, and its finding stays); ``select`` keeps part of the findings; ``suppressed`` says what ignore rules
+    hid from the drift the rules saw.
     """
     zone_config = load_zones(repo_path, zones)
     config = config if config is not None else repo_rule_config(repo_path)  # driftguard.yaml: extends, rules
@@ -102,9 +110,9 @@ def check(
         if conn is None:
             raise UsageError("a live check needs a vCenter connection")
         ref = "live"
-        target, drift = _live_target(Live(conn, vcenter or vcenter_name(conn.url), progress), repo_path)
+        target, drift, hid = _live_target(Live(conn, vcenter or vcenter_name(conn.url), progress), repo_path)
     else:
-        ref, target, drift = _stored_target(repo_path, rev, vcenter)
+        ref, target, drift, hid = _stored_target(repo_path, rev, vcenter)
     history = drift.history if drift is not None else None
     context = policy.RuleContext.build(target, drift=drift.items if drift else [], history=history, zones=zone_config)
     with _policy_errors():
@@ -112,15 +120,21 @@ def check(
     broken = violations(target, in_force)
     findings += [as_finding(resolved, item) for resolved, item in broken]
     findings = [_located(target, f) for f in policy.sort_findings(findings)]
-    return CheckReport(
+    if select is not None:
+        findings = [f for f in findings if select.keeps_finding(f)]
+    report = CheckReport(
         target=Endpoint(ref=ref, collected_at=target.manifest.finished_at),
         findings=findings,
         summary=CheckReport.summarize(findings),
-        compliance=sort_items(item for _, item in broken),
+        compliance=sort_items(item for _, item in broken if select is None or select.keeps(item)),
+        suppressed=hid,
     )
+    return apply_exemptions(report, repo_path)
 
 
-def _stored_target(repo_path: Path, rev: str | None, vcenter: str | None) -> tuple[str, Snapshot, Drift | None]:
+def _stored_target(
+    repo_path: Path, rev: str | None, vcenter: str | None
+) -> tuple[str, Snapshot, Drift | None, Suppressed]:
     with opened(repo_path) as repo:
         name = pick_vcenter(repo, vcenter, rev or "HEAD")
         commit = repo.latest_commit(name, repo.resolve(rev) if rev else "HEAD")
@@ -128,23 +142,24 @@ def _stored_target(repo_path: Path, rev: str | None, vcenter: str | None) -> tup
             raise UsageError(f"no snapshot of {name} at {rev or 'HEAD'}")
         previous = repo.previous_commit(commit, name)
         if previous is None:
-            return commit, repo.load(commit, name), None
+            return commit, repo.load(commit, name), None, Suppressed()
         # the rules judge the stored snapshot, with the drift and history since the one before
         drift = stored_drift(repo, name, previous, commit, ignore_patterns(repo_path))
-        return commit, drift.target, drift
+        return commit, drift.target, drift, hidden(repo_path, repo, commit, drift, ())
 
 
-def _live_target(live: Live, repo_path: Path) -> tuple[Snapshot, Drift | None]:
+def _live_target(live: Live, repo_path: Path) -> tuple[Snapshot, Drift | None, Suppressed]:
     """vCenter now, with the drift since its latest snapshot: the same pipeline as ``diff --live``."""
     patterns = ignore_patterns(repo_path)
     with existing(repo_path) as repo, session(live.conn) as si:
         old = latest(repo, live.name)
         current = collect_current(si, live, old)
         if repo is None or old is None:
-            return current, None
+            return current, None, Suppressed()
         options = DriftOptions(ignore=patterns, in_force=in_force_at(repo, "HEAD"), always_history=True)
         drift = drift_between(repo, old, current, live_source(si), options)
-        return drift.target, drift
+        hid = suppressed(drift.old, drift.new, rule_sources(repo_path, (), options.in_force.baselines))
+        return drift.target, drift, hid
 
 
 def _located(snapshot: Snapshot, finding: Finding) -> Finding:

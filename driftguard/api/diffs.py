@@ -17,8 +17,11 @@ from driftguard.api.drift import (
     pick_vcenter,
     stored_drift,
 )
+from driftguard.api.filters import Selector, commit_at, refs_within, rule_sources, suppressed
+from driftguard.api.history import each, hidden, refuse_reversed, when
 from driftguard.api.ignore import ignore_patterns
 from driftguard.models import DiffReport, LogEntry, Summary
+from driftguard.store import StateRepo
 
 
 def diff(
@@ -28,20 +31,73 @@ def diff(
     *,
     vcenter: str | None = None,
     ignore: Sequence[str] = (),
+    since: str | None = None,
+    until: str | None = None,
+    select: Selector | None = None,
 ) -> DiffReport:
     """History drift between two stored snapshots (default: the previous and the latest), attributed from the
-    events stored with the commits in between."""
+    events stored with the commits in between. ``since``/``until`` (times, ages or revisions) pick the snapshots
+    in force then when OLD/NEW are not given; ``select`` keeps part of the items. A reversed range (NEW older
+    than OLD) is a usage error."""
     patterns = ignore_patterns(repo_path, ignore)
     with opened(repo_path) as repo:
         name = pick_vcenter(repo, vcenter)
-        refs = repo.history(name, limit=2)
-        if new_rev is None and old_rev is None and len(refs) < 2:
-            raise UsageError(f"only {len(refs)} snapshot of {name} so far: nothing to compare yet")
-        new_commit = repo.resolve(new_rev) if new_rev else refs[0].commit
-        old_commit = repo.resolve(old_rev) if old_rev else repo.previous_commit(new_commit, name)
-        if old_commit is None:
-            raise UsageError(f"{new_commit[:10]} is the first snapshot of {name}: nothing before it to compare")
-        return stored_drift(repo, name, old_commit, new_commit, patterns).report(old_commit, new_commit)
+        old_commit, new_commit = _range(repo, name, (old_rev, new_rev), (since, until))
+        drift = stored_drift(repo, name, old_commit, new_commit, patterns)
+        hid = hidden(repo_path, repo, new_commit, drift, ignore)
+        report = drift.report(old_commit, new_commit).model_copy(update={"suppressed": hid})
+    return select.report(report) if select is not None else report
+
+
+def _range(
+    repo: StateRepo, name: str, revs: tuple[str | None, str | None], times: tuple[str | None, ...]
+) -> tuple[str, str]:
+    """(old, new) commits of a stored diff from its revisions and ``--since``/``--until``."""
+    old_rev, new_rev = revs
+    begin, end = when(repo, times[0]), when(repo, times[1], end=True, option="--until")
+    refs = repo.history(name) if begin is not None or end is not None else repo.history(name, limit=2)
+    if new_rev is None and old_rev is None and begin is None and end is None and len(refs) < 2:
+        raise UsageError(f"only {len(refs)} snapshot of {name} so far: nothing to compare yet")
+    if new_rev:
+        new_commit = repo.resolve(new_rev)
+    elif end is not None:
+        found = commit_at(refs, end)
+        if found is None:
+            raise UsageError(f"no snapshot of {name} at or before --until {times[1]}")
+        new_commit = found
+    else:
+        new_commit = refs[0].commit
+    if old_rev:
+        old_commit: str | None = repo.resolve(old_rev)
+    elif begin is not None:
+        old_commit = commit_at(refs, begin) or (refs[-1].commit if refs else None)
+    else:
+        old_commit = repo.previous_commit(new_commit, name)
+    if old_commit is None:
+        raise UsageError(f"{new_commit[:10]} is the first snapshot of {name}: nothing before it to compare")
+    refuse_reversed(repo, old_commit, new_commit)
+    return old_commit, new_commit
+
+
+def diff_each(
+    repo_path: Path,
+    old_rev: str | None = None,
+    new_rev: str | None = None,
+    *,
+    vcenter: str | None = None,
+    ignore: Sequence[str] = (),
+    since: str | None = None,
+    until: str | None = None,
+    select: Selector | None = None,
+) -> list[DiffReport]:
+    """``diff --each``: one report per consecutive pair of snapshots in the range, oldest first, each filtered
+    by ``select``; only the pairs with a selected item when a selector is given."""
+    reports = each(
+        repo_path, vcenter=vcenter, since=since, until=until, old_rev=old_rev, new_rev=new_rev, ignore=ignore
+    )
+    if select is None or select.empty:
+        return list(reports)
+    return [kept for kept in (select.report(report) for report in reports) if kept.items]
 
 
 def diff_live(
@@ -65,13 +121,28 @@ def diff_live(
         options = DriftOptions(ignore=patterns, in_force=in_force_at(repo, "HEAD"))
         with session(conn) as si:
             drift = drift_between(repo, old, collect_current(si, live, old), live_source(si), options)
-        return drift.report(old_commit, "live")
+        hid = suppressed(drift.old, drift.new, rule_sources(repo_path, ignore, options.in_force.baselines))
+        return drift.report(old_commit, "live").model_copy(update={"suppressed": hid})
 
 
-def log(repo_path: Path, *, vcenter: str | None = None, limit: int = 50) -> list[LogEntry]:
-    """Snapshot commits, newest first, with their drift summaries."""
+def log(
+    repo_path: Path,
+    *,
+    vcenter: str | None = None,
+    limit: int = 50,
+    since: str | None = None,
+    until: str | None = None,
+    select: Selector | None = None,
+) -> list[LogEntry]:
+    """Snapshot commits, newest first, with their drift summaries; ``since``/``until`` bound the commit times,
+    ``select`` keeps the commits whose drift has a selected item (that drift is computed, commit by commit)."""
     with opened(repo_path) as repo:
-        refs = repo.history(vcenter, limit=limit)
+        begin, end = when(repo, since), when(repo, until, end=True, option="--until")
+        bounded = begin is not None or end is not None or (select is not None and not select.empty)
+        refs = refs_within(repo.history(vcenter, limit=None if bounded else limit), begin, end)
+    if select is not None and not select.empty:
+        wanted = {r.to.ref for r in diff_each(repo_path, vcenter=vcenter, since=since, until=until, select=select)}
+        refs = [ref for ref in refs if ref.commit in wanted]
     return [
         LogEntry(
             commit=ref.commit,
@@ -81,5 +152,5 @@ def log(repo_path: Path, *, vcenter: str | None = None, limit: int = 50) -> list
             subject=ref.subject,
             summary=Summary.model_validate(ref.summary) if isinstance(ref.summary, dict) else None,
         )
-        for ref in refs
+        for ref in refs[:limit]
     ]

@@ -21,6 +21,7 @@ from driftguard.api.baselines import (
     worktree_baselines,
 )
 from driftguard.api.drift import Side, latest_snapshots
+from driftguard.api.filters import rule_sources
 from driftguard.api.ignore import ignore_patterns
 from driftguard.baseline import plan as baseline_plan
 from driftguard.baseline.loader import parse_file
@@ -97,16 +98,19 @@ def ignored(repo_path: Path, rev: str | None = None) -> IgnorePreview:
     unfiltered = baseline.BaselineSet(
         baselines=in_force.baselines, selected=in_force.selected, expectations=in_force.expectations
     )
-    user_ignores = ignore_patterns(repo_path)
+    ignore_patterns(repo_path)  # a bad pattern of the configuration is a usage error naming file:line:column
+    rules = rule_sources(repo_path, (), in_force)
+    every = [pattern for pattern, _ in rules]
     compliance: list[DriftItem] = []
     history: list[DriftItem] = []
     with opened(repo_path) as repo:
         for side in latest_snapshots(repo, repo.resolve(rev or "HEAD")):
             compliance += baseline.compliance(side.snapshot, unfiltered)
-            history += _last_change(repo, side, user_ignores)
-    hidden = [i for i in compliance if patterns.ignored(in_force.ignore, i.kind, i.path)]
-    hidden_history = [i for i in history if patterns.ignored(in_force.ignore, i.kind, i.path)]
-    return IgnorePreview(patterns=in_force.ignore, compliance=hidden, history=hidden_history)
+            history += _last_change(repo, side, ())
+    hidden = [i for i in compliance if patterns.ignored(every, i.kind, i.path)]
+    hidden_history = [i for i in history if patterns.ignored(every, i.kind, i.path)]
+    sources = dict(reversed(rules))
+    return IgnorePreview(patterns=every, sources=sources, compliance=hidden, history=hidden_history)
 
 
 def _last_change(repo: StateRepo, side: Side, ignore: Sequence[str]) -> list[DriftItem]:

@@ -13,8 +13,13 @@ from driftguard.cli.options import (
     CA_FILE,
     DEADLINE,
     INSECURE,
+    KIND,
+    OBJECT,
+    OUTPUT,
     PAGE_SIZE,
+    PATH_GLOB,
     REPO,
+    SEVERITY,
     TIMEOUT,
     USER,
     VCENTER_NAME,
@@ -22,7 +27,9 @@ from driftguard.cli.options import (
     connection,
     format_option,
     ids,
+    selector,
 )
+from driftguard.cli.output import emit
 from driftguard.cli.render import FINDING_FORMATS, Format, render
 from driftguard.report.check import (
     check_json,
@@ -34,6 +41,7 @@ from driftguard.report.check import (
     rules_markdown,
     rules_text,
 )
+from driftguard.report.review import check_jsonl
 
 
 class FailOn(StrEnum):
@@ -55,7 +63,7 @@ FAIL_ON = typer.Option(None, "--fail-on", help="Exit 1 when a finding at or abov
 BASELINE = typer.Option(
     ["all"], "--baseline", help="Baselines to check against: names in baselines/ (repeatable), 'all' or 'none'."
 )
-CHECK_FORMAT = format_option(FINDING_FORMATS)
+CHECK_FORMAT = format_option((*FINDING_FORMATS, Format.jsonl), note=" (jsonl: one finding per line)")
 RULES_FORMAT = format_option(envvar=False, note=" (markdown = docs/rules.md)")
 
 
@@ -77,6 +85,11 @@ def check(
     fail_on: FailOn | None = FAIL_ON,
     fmt: Format = CHECK_FORMAT,
     baseline: list[str] = BASELINE,
+    objects: list[str] = OBJECT,
+    kinds: list[str] = KIND,
+    paths: list[str] = PATH_GLOB,
+    severity: str | None = SEVERITY,
+    output: Path | None = OUTPUT,
 ) -> int:
     """Evaluate the security rules of the seed chapter and the baselines on a snapshot (or on live vCenter)."""
     if live and rev is not None:
@@ -106,14 +119,17 @@ def check(
         zones=zones,
         baselines=ids(baseline),
         use_baselines="none" not in ids(baseline),
+        select=selector(objects, kinds, paths, [], [], severity),
     )
     catalogue = api.rule_catalogue()
-    render(
+    emit(
         fmt,
+        output,
         text=lambda out: check_text(report, out),
         json=lambda: check_json(report),
         markdown=lambda: check_markdown(report),
         sarif=lambda: check_sarif(report, catalogue),
+        jsonl=lambda: check_jsonl(report),
     )
     return EXIT_DRIFT if api.fails_on(report, fail_on.value if fail_on else None) else EXIT_OK
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from driftguard import __version__
-from driftguard.cli import baseline, check, commands, evidence
+from driftguard.cli import baseline, check, commands, evidence, review
 from driftguard.cli import config as config_cli
 from driftguard.cli import report as report_cli
 from driftguard.cli.boundary import BoundaryGroup
@@ -45,6 +45,8 @@ app.command()(commands.diff)
 app.command()(commands.log)
 app.command()(check.check)
 app.command()(report_cli.report)
+app.command()(review.history)
+app.command()(review.show)
 
 rules = _group("The rule catalogue of `driftguard check`.")
 rules.command("list")(check.rules_list)

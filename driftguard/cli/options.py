@@ -189,3 +189,37 @@ def connection(
         timeout=settings.timeout,
         deadline=settings.deadline,
     )
+
+
+# -- incident review: output file and the filters of diff, log, history, check (docs/incident-review.md) ---------------
+
+OUTPUT = typer.Option(
+    None,
+    "--output",
+    "-o",
+    help="Write the report to this file instead of stdout: atomically (a temporary file renamed), never half-written.",
+)
+OBJECT = typer.Option([], "--object", help="Only these objects: a name glob (web*) or a moref (vm-42); repeatable.")
+KIND = typer.Option([], "--kind", help="Only objects of this kind: cluster, host, vm, dvswitch, datastore; repeatable.")
+PATH_GLOB = typer.Option([], "--path", help='Only these fields: a path glob (cpu.*, ha.options["das.*"]); repeatable.')
+BY = typer.Option(
+    [],
+    "--by",
+    help="Only changes attributed to this user (glob, case-insensitive, with or without the DOMAIN\\ or @domain part). "
+    "Not --user, which is the vCenter login.",
+)
+STATUS = typer.Option([], "--status", help="Only items whose attribution is attributed, unattributed or unknown.")
+SEVERITY = typer.Option(None, "--severity", help="Only items at or above this severity (info ... critical).")
+SINCE = typer.Option(
+    None, "--since", help="From this time: 2026-11-29, 2026-11-29T10:00Z, today, yesterday, 7d, 12h, or a revision."
+)
+UNTIL = typer.Option(None, "--until", help="Up to this time (a date includes that whole day), or a revision.")
+
+
+def selector(
+    objects: list[str], kinds: list[str], paths: list[str], by: list[str], status: list[str], severity: str | None
+) -> api.Selector:
+    """The one selector of the filter options (a bad kind, status or severity is a usage error)."""
+    return api.Selector.build(
+        objects=ids(objects), kinds=ids(kinds), paths=paths, by=ids(by), status=ids(status), severity=severity
+    )

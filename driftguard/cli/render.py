@@ -18,6 +18,7 @@ class Format(StrEnum):
     json = "json"
     markdown = "markdown"
     sarif = "sarif"
+    jsonl = "jsonl"
 
 
 REPORT_FORMATS = (Format.text, Format.json, Format.markdown)

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from driftguard.models.base import Model
 from driftguard.models.snapshot import Kind
+from driftguard.models.suppression import Suppressed
 from driftguard.models.times import MaybeTime, UtcTime
 
 Change = Literal["added", "removed", "modified", "renamed"]
@@ -102,6 +103,8 @@ class DiffReport(Model):
     to: Endpoint
     items: list[DriftItem] = []
     summary: Summary = Summary()
+    suppressed: Suppressed = Suppressed()
+    """The items ignore rules hid, and which rules (docs/incident-review.md)."""
 
     model_config = {"extra": "forbid", "populate_by_name": True}
 

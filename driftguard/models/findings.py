@@ -9,8 +9,10 @@ from typing import Any, Literal
 from pydantic import Field, computed_field, model_validator
 
 from driftguard.models.base import Model
+from driftguard.models.config import Exemption
 from driftguard.models.drift import DriftItem, Endpoint, Severity
 from driftguard.models.snapshot import Kind
+from driftguard.models.suppression import Suppressed
 
 
 class Finding(Model):
@@ -56,6 +58,17 @@ class Finding(Model):
 class CheckSummary(Model):
     findings: int = 0
     by_severity: dict[str, int] = {}
+    exempted: int = 0
+    """Findings an exemption of driftguard.yaml accepts (listed in ``exempted``, not in ``findings``)."""
+    expired_exemptions: int = 0
+    """Findings reported again because the exemption that covered them has expired."""
+
+
+class ExemptedFinding(Model):
+    """A finding and the exemption (driftguard.yaml ``exemptions``) that covers it, or covered it until it expired."""
+
+    finding: Finding
+    exemption: Exemption
 
 
 class CheckReport(Model):
@@ -68,6 +81,12 @@ class CheckReport(Model):
     compliance: list[DriftItem] = []
     """Baseline violations in the ``diff`` item shape plus ``baseline``, ``expected``, ``reason`` (each is also a
     finding with ``source: baseline``)."""
+    exempted: list[ExemptedFinding] = []
+    """Findings an active exemption accepts: not in ``findings``, never silently dropped."""
+    expired_exemptions: list[ExemptedFinding] = []
+    """Findings whose exemption has expired: in ``findings`` again, and here with the exemption that expired."""
+    suppressed: Suppressed = Suppressed()
+    """The drift items ignore rules hid from the rules' view of the drift, and which rules."""
 
     model_config = {"extra": "forbid", "populate_by_name": True}
 

@@ -122,6 +122,10 @@ class IgnorePreview(Model):
 
     schema_: Literal["driftguard.ignored/v1"] = Field(default="driftguard.ignored/v1", alias="schema")
     patterns: list[str] = []
+    """Every ignore rule in force, in the order they apply: the baselines', driftguard.yaml's (or
+    .driftguardignore's)."""
+    sources: dict[str, str] = {}
+    """Pattern → where it is written (``baseline <name>``, ``driftguard.yaml``, ``.driftguardignore``)."""
     compliance: list[DriftItem] = []
     """Violations of the latest snapshots that an ignore rule hides."""
     history: list[DriftItem] = []

@@ -7,7 +7,8 @@ simulator's, or a hand-written file's) is taken to be UTC. :func:`now` is the on
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer
@@ -37,6 +38,36 @@ def iso_z(moment: datetime) -> str:
 def parse_time(text: str) -> datetime:
     """An ISO 8601 text (``Z`` or an offset; none means UTC) as an aware UTC time; ``ValueError`` otherwise."""
     return utc(datetime.fromisoformat(text))
+
+
+_AGO = re.compile(r"(\d+)([mhdw])")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_when(text: str, *, at: datetime | None = None, end: bool = False) -> datetime | None:
+    """A point in time as people write it for ``--since``/``--until``/``--at``: an ISO 8601 time or date
+    (``2026-11-29``), ``today``, ``yesterday``, or an age (``90m``, ``12h``, ``7d``, ``2w`` before ``at``, default
+    now). None when ``text`` is none of these (the caller may read it as a revision). With ``end``, a whole day
+    (a date, ``today``, ``yesterday``) means its end, so ``--until 2026-11-29`` includes that day."""
+    current = utc(at) if at is not None else now()
+    word = text.strip().lower()
+    day: date | None = None
+    if word in ("today", "yesterday"):
+        day = current.date() - timedelta(days=1 if word == "yesterday" else 0)
+    elif match := _AGO.fullmatch(word):
+        return current - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", word):
+        try:
+            day = date.fromisoformat(word)
+        except ValueError:
+            return None
+    else:
+        try:
+            return parse_time(text.strip())
+        except ValueError:
+            return None
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return start + timedelta(days=1) - timedelta(microseconds=1) if end else start
 
 
 def parse_time_or_none(text: object) -> datetime | None:

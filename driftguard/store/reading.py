@@ -6,21 +6,35 @@ Everything is read from git objects, never from the work tree.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from driftguard.models import KIND_MODELS, SCHEMA_VERSION, Kind, Manifest, Snapshot
 from driftguard.models.times import parse_time_or_none
 from driftguard.store.errors import CorruptRepoError, StoreError, UnknownRevisionError
-from driftguard.store.layout import MANIFEST, parse_object_path, vcenter_dir
+from driftguard.store.layout import KIND_DIRS, MANIFEST, SEPARATOR, SUFFIX, encode_moref, parse_object_path, vcenter_dir
 from driftguard.store.notes import read_note
 from driftguard.store.plumbing import Plumbing
 from driftguard.store.trailers import TRAILER_PREFIX, SnapshotRef, snapshot_ref
 
 _M = TypeVar("_M", bound=BaseModel)
+_NULL_BLOB = "0" * 40
+
+
+class ObjectChange(NamedTuple):
+    """One commit that changed one object's file: its path and blob before (in the first parent) and after.
+    ``None`` on the side where the object did not exist (added, removed)."""
+
+    commit: str
+    committed: int
+    """Committer time, seconds since the epoch."""
+    old_path: str | None
+    old_blob: str | None
+    new_path: str | None
+    new_blob: str | None
 
 
 class SnapshotReader:
@@ -209,6 +223,65 @@ class SnapshotReader:
         )[1]
         return out.split()
 
+    def object_file(self, rev: str, vcenter: str, kind: Kind, moref: str) -> tuple[str, str] | None:
+        """(path, blob) of the file of object ``kind``/``moref`` at ``rev``, whatever its name and group."""
+        suffix = SEPARATOR + encode_moref(moref) + SUFFIX
+        blobs = self.git.blobs(self.resolve(rev), f"{vcenter_dir(vcenter)}/{KIND_DIRS[kind]}")
+        found = [(path, blob) for path, blob in blobs.items() if path.endswith(suffix)]
+        return min(found) if found else None
+
+    def object_files_of(self, rev: str, vcenter: str, kind: Kind) -> dict[str, str]:
+        """repo path → blob of every object file of ``kind`` at ``rev`` (tree entries only)."""
+        return self.git.blobs(self.resolve(rev), f"{vcenter_dir(vcenter)}/{KIND_DIRS[kind]}")
+
+    def object_log(self, vcenter: str, kind: Kind, moref: str, path: str, rev: str = "HEAD") -> list[ObjectChange]:
+        """Every commit at or before ``rev`` that changed the object whose file is ``path`` there (or was, when
+        ``rev`` no longer has it), newest first, through git's path-limited log: only the commits that touched
+        the file are read. A rename or a move to another group moves the file; the trail follows it by moref
+        (one tree listing of the parent per move), so the log continues under the old path."""
+        changes: list[ObjectChange] = []
+        start, current = self.resolve(rev), path
+        while True:
+            args = ("log", "-z", "--no-renames", "--no-abbrev", "--raw", "--format=%x01%H %ct", start, "--", current)
+            moved = None
+            for record in self.git.run(*args)[1].split("\x01")[1:]:
+                head, *raw = record.split("\0")
+                commit, committed = head.split()
+                status, old_blob, new_blob = _raw_entry(raw, current)
+                change = ObjectChange(commit, int(committed), current, old_blob, current, new_blob)
+                if status == "D":
+                    change = change._replace(new_path=None, new_blob=None)
+                elif status == "A":
+                    moved = self._before(commit, vcenter, kind, moref)
+                    change = change._replace(old_path=moved[0] if moved else None, old_blob=moved[1] if moved else None)
+                changes.append(change)
+                if status == "A":
+                    break
+            if moved is None:
+                return changes
+            start, current = f"{changes[-1].commit}^1", moved[0]
+
+    def commit_time(self, rev: str) -> datetime:
+        """The committer time of ``rev`` (aware UTC)."""
+        stamp = self.git.run("log", "-1", "--format=%ct", self.resolve(rev))[1].strip()
+        return datetime.fromtimestamp(int(stamp), UTC)
+
+    def is_ancestor(self, old: str, new: str) -> bool:
+        """Whether commit ``old`` is ``new`` or one of its ancestors."""
+        return self.git.run("merge-base", "--is-ancestor", self.resolve(old), self.resolve(new), check=False)[0] == 0
+
+    def read_blobs(self, shas: list[str]) -> dict[str, bytes]:
+        """blob sha → contents, through one ``git cat-file --batch``."""
+        return self.git.read_blobs(shas)
+
+    def manifest_at(self, rev: str, vcenter: str) -> Manifest | None:
+        """The manifest of ``vcenter``'s snapshot at ``rev`` (None when ``rev`` has none)."""
+        return self._manifest_at(self.resolve(rev), vcenter_dir(vcenter))
+
+    def _before(self, commit: str, vcenter: str, kind: Kind, moref: str) -> tuple[str, str] | None:
+        status, _ = self.git.run("rev-parse", "-q", "--verify", f"{commit}^1", check=False)
+        return self.object_file(f"{commit}^1", vcenter, kind, moref) if status == 0 else None
+
     def read_file(self, rev: str, path: str) -> bytes | None:
         """The bytes of the file at repo ``path`` in ``rev`` (None when there is no such file)."""
         blob = self.git.file_blob(self.resolve(rev), path)
@@ -232,6 +305,16 @@ def _validate(model: type[_M], data: bytes, path: str, repo: Path) -> _M:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise StoreError(f"file {path} in state repo {repo} is invalid: {where}: {first['msg']}") from exc
+
+
+def _raw_entry(raw: list[str], path: str) -> tuple[str, str | None, str | None]:
+    """Status and blobs of ``path`` in one commit's ``--raw -z`` fields (``:100644 100644 <old> <new> M``, path)."""
+    for info, name in zip(raw[0::2], raw[1::2], strict=False):
+        if name == path and info.strip().startswith(":"):
+            fields = info.strip().split()
+            old, new = fields[2], fields[3]
+            return fields[4][0], None if old == _NULL_BLOB else old, None if new == _NULL_BLOB else new
+    return "M", None, None
 
 
 def object_files(files: Mapping[str, str], directory: str) -> dict[str, str]:

@@ -142,3 +142,18 @@ def post_migrations(url: str, user: str, vm_name: str, count: int) -> None:
                 fullFormattedMessage=f"Migration of {vm_name} completed",
             )
             content.eventManager.PostEvent(eventToPost=event)
+
+
+def rename_vm(url: str, user: str, vm_name: str, new_name: str) -> None:
+    """Rename a VM (ManagedEntity.Rename_Task): the moref stays, the name and the state-repo file change."""
+    with session(url, user) as si:
+        _wait(_by_name(si, vim.VirtualMachine, vm_name).Rename_Task(newName=new_name))
+
+
+def move_vm(url: str, user: str, vm_name: str, host_name: str) -> None:
+    """Move a VM to another host and its cluster's root resource pool (RelocateVM_Task), e.g. between clusters."""
+    with session(url, user) as si:
+        vm = _by_name(si, vim.VirtualMachine, vm_name)
+        host = _by_name(si, vim.HostSystem, host_name)
+        spec = vim.vm.RelocateSpec(host=host, pool=host.parent.resourcePool)
+        _wait(vm.RelocateVM_Task(spec=spec))
