@@ -8,13 +8,11 @@ import typer
 
 from driftguard import api
 from driftguard.cli.exits import EXIT_OK
-from driftguard.cli.options import REPO, VCENTER_NAME
+from driftguard.cli.options import REPO, SINCE, UNTIL, VCENTER_NAME
 
 HTML = typer.Option(
     ..., "--html", help="Directory to write the static site into (created, or a previous report there replaced)."
 )
-SINCE = typer.Option(None, "--since", help="First snapshot to include: an ISO date or time (default: the first).")
-UNTIL = typer.Option(None, "--until", help="Last snapshot to include: an ISO date or time (default: the latest).")
 
 
 def _size(n: int) -> str:

@@ -134,6 +134,15 @@ def user_series(rows: Sequence[Change]) -> tuple[list[charts.Series], dict[str, 
     return series, days, sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+def hidden_by_rules(site: SiteInput) -> list[tuple[str, str, int]]:
+    """(pattern, source, items) of every ignore rule that hid changes in the range, most items first."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for step in site.steps:
+        for rule in step.suppressed.rules:
+            counts[(rule.pattern, rule.source)] += rule.items
+    return [(pattern, source, n) for (pattern, source), n in counts.most_common()]
+
+
 def index_script(rows: Sequence[Change]) -> str:
     """The timeline's data as a script that sets one global; ``<``, ``>`` and ``&`` are ``\\u`` escapes, so the
     text cannot close a tag or start markup wherever it ends up."""
@@ -207,6 +216,8 @@ def render(site: SiteInput, out: Path) -> int:
         user_chart=charts.stacked_bars("by-user", "Changes per day by user", u_days, u_series),
         users=users,
         severities=list(reversed(SEVERITIES)),
+        hidden=hidden_by_rules(site),
+        exempted=len(site.check.exempted) if site.check else 0,
     )
     newest = list(reversed(rows))
     write(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,10 @@ def repo(tmp_path: Path) -> Path:
     path = tmp_path / "state"
     with StateRepo.open(path, create=True) as state:
         first = base_snapshot()
-        assert state.write_snapshot(first, "first") is not None
-        assert state.write_snapshot(changed(first, "2099-01-01T00:00:00+00:00"), "second") is not None
+        # the range options bound commit times (as for `diff --each`): the commits carry the collection times
+        assert state.write_snapshot(first, "first", now=datetime(2098, 6, 1, tzinfo=UTC)) is not None
+        second = changed(first, "2099-01-01T00:00:00+00:00")
+        assert state.write_snapshot(second, "second", now=datetime(2099, 1, 1, tzinfo=UTC)) is not None
     return path
 
 
@@ -86,7 +89,7 @@ def test_range_options(repo: Path, tmp_path: Path) -> None:
     assert nothing.exit_code == 0 and "3 pages (0 object pages)" in nothing.stdout
     assert "No snapshot in this range to check." in (tmp_path / "c" / "findings.html").read_text()
     bad = invoke("report", "--repo", repo, "--html", tmp_path / "d", "--since", "last tuesday")
-    assert bad.exit_code == 2 and "--since 'last tuesday' is not an ISO date or time" in bad.stderr
+    assert bad.exit_code == 2 and "--since 'last tuesday' is neither a time" in bad.stderr
     assert not (tmp_path / "d").exists()
     other = invoke("report", "--repo", repo, "--html", tmp_path / "e", "--vcenter-name", "nope")
     assert other.exit_code == 2 and "no vCenter named 'nope'" in other.stderr
@@ -162,3 +165,12 @@ def test_why_is_the_rules_own_paragraph() -> None:
     doc = "Title body.\n\n*Why*: because\n  the chapter says so.\n\n*Non-compliant*: x"
     assert site.why(doc) == "because the chapter says so."
     assert site.why("no why here") == "no why here"
+
+
+def test_changes_hidden_by_ignore_rules_are_counted_on_the_overview(repo: Path, tmp_path: Path) -> None:
+    (repo / "driftguard.yaml").write_text('ignore:\n  - pattern: "vm:cpu.*"\n    reason: sized by the app team\n')
+    result = invoke("report", "--repo", repo, "--html", tmp_path / "site")
+    assert result.exit_code == 0, result.output
+    assert "3 pages (0 object pages)" in result.stdout  # the only change was the CPU count
+    overview = (tmp_path / "site" / "index.html").read_text()
+    assert "1 change hidden by ignore rules: <code>vm:cpu.*</code> (driftguard.yaml) 1." in overview
