@@ -23,6 +23,20 @@ from driftguard import api
 from driftguard.store import StateRepo
 
 
+def build_repo(path: Path, vms: int, hosts: int, snapshots: int, churn: float) -> None:
+    """One snapshot a day from 2026-11-01, each with ``churn`` of the VMs and hosts changed."""
+    start = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    snapshot = build(hosts, vms)
+    with StateRepo.open(path, create=True) as repo:
+        for day in range(snapshots):
+            at = start + timedelta(days=day)
+            if day:
+                snapshot, _ = changed_copy(snapshot, churn, seed=day)
+            manifest = snapshot.manifest.model_copy(update={"started_at": at, "finished_at": at + timedelta(minutes=5)})
+            snapshot = snapshot.model_copy(update={"manifest": manifest})
+            repo.write_snapshot(snapshot, f"day {day}", now=at + timedelta(minutes=5))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--vms", type=int, default=5500)
@@ -30,25 +44,18 @@ def main() -> None:
     parser.add_argument("--snapshots", type=int, default=30)
     parser.add_argument("--churn", type=float, default=0.01)
     parser.add_argument("--tmpdir", default=None)
+    parser.add_argument(
+        "--state", type=Path, default=None, help="keep the built state repo here and reuse it on the next run"
+    )
     args = parser.parse_args()
 
     print(f"estate: {args.vms} VMs, {args.hosts} hosts; {args.snapshots} snapshots, {args.churn:.0%} churn each")
-    start = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
     with tempfile.TemporaryDirectory(dir=args.tmpdir) as tmp:
-        repo_path, site = Path(tmp) / "state", Path(tmp) / "site"
-        snapshot = build(args.hosts, args.vms)
-        t0 = time.perf_counter()
-        with StateRepo.open(repo_path, create=True) as repo:
-            for day in range(args.snapshots):
-                at = start + timedelta(days=day)
-                if day:
-                    snapshot, _ = changed_copy(snapshot, args.churn, seed=day)
-                manifest = snapshot.manifest.model_copy(
-                    update={"started_at": at, "finished_at": at + timedelta(minutes=5)}
-                )
-                snapshot = snapshot.model_copy(update={"manifest": manifest})
-                repo.write_snapshot(snapshot, f"day {day}", now=at + timedelta(minutes=5))
-        print(f"  build the state repo (store code)             {time.perf_counter() - t0:9.1f} s", flush=True)
+        repo_path, site = args.state or Path(tmp) / "state", Path(tmp) / "site"
+        if not (repo_path / ".git").is_dir():
+            t0 = time.perf_counter()
+            build_repo(repo_path, args.vms, args.hosts, args.snapshots, args.churn)
+            print(f"  build the state repo (store code)             {time.perf_counter() - t0:9.1f} s", flush=True)
 
         t0 = time.perf_counter()
         stats = api.html_report(repo_path, site)
