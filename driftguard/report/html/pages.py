@@ -25,6 +25,7 @@ from driftguard.report.html.site import (
     ObjectPage,
     SiteInput,
     changes,
+    code_spans,
     objects,
     per_day,
     pretty,
@@ -92,6 +93,7 @@ def environment() -> Environment:
         value=lambda v, limit=INDEX_VALUE_LIMIT: value_text(v, limit),
         anchor=anchor,
         pretty=pretty,
+        code_spans=code_spans,
     )
     return env
 

@@ -136,6 +136,19 @@ def why(description: str) -> str:
     return " ".join(text.split())
 
 
+def code_spans(text: str) -> list[tuple[str, bool]]:
+    """Markdown text as (segment, is code) pairs: the docstrings mark names with ````double```` or `single`
+    backticks; everything else of Markdown stays as typed (the template escapes every segment)."""
+    parts = re.split(r"``(.+?)``|`([^`]+)`", text)
+    spans: list[tuple[str, bool]] = []
+    for i in range(0, len(parts), 3):
+        if parts[i]:
+            spans.append((parts[i], False))
+        if i + 1 < len(parts):
+            spans.append((parts[i + 1] or parts[i + 2] or "", True))
+    return spans
+
+
 def per_day(rows: Sequence[Change], key: str) -> dict[str, Counter[str]]:
     """Changes per UTC day of the snapshot that saw them, counted by ``status`` or by ``user``."""
     days: dict[str, Counter[str]] = defaultdict(Counter)

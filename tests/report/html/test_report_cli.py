@@ -174,3 +174,13 @@ def test_changes_hidden_by_ignore_rules_are_counted_on_the_overview(repo: Path, 
     assert "3 pages (0 object pages)" in result.stdout  # the only change was the CPU count
     overview = (tmp_path / "site" / "index.html").read_text()
     assert "1 change hidden by ignore rules: <code>vm:cpu.*</code> (driftguard.yaml) 1." in overview
+
+
+def test_code_spans_of_the_rule_docs_become_code_and_nothing_else_markup() -> None:
+    assert site.code_spans("set ``das.x`` or `y`, not <b>") == [
+        ("set ", False),
+        ("das.x", True),
+        (" or ", False),
+        ("y", True),
+        (", not <b>", False),
+    ]

@@ -38,6 +38,7 @@
     var td = document.createElement("td");
     if (code) {
       var c = document.createElement("code");
+      if (code === "val") { c.className = "val"; }
       c.textContent = text;
       td.appendChild(c);
     } else {
@@ -59,8 +60,8 @@
     cell(tr, r[F.kind]);
     cell(tr, r[F.change]);
     cell(tr, r[F.path], true).className = "path";
-    cell(tr, r[F.old], true);
-    cell(tr, r[F["new"]], true);
+    cell(tr, r[F.old], "val");
+    cell(tr, r[F["new"]], "val");
     var st = cell(tr, "");
     var badge = BADGE[r[F.status]] || BADGE.unknown;
     var span = document.createElement("span");
