@@ -8,8 +8,9 @@ committed half-way.
 One module per command family, a DAG without private imports between them: :mod:`._common` (errors, connection,
 collection, opening the state repo) ← :mod:`.ignore`, :mod:`.evidence` ← :mod:`.baselines` ← :mod:`.drift` (the one
 drift pipeline and the loader of the snapshots it compares) ← :mod:`.snapshots`, :mod:`.diffs`, :mod:`.checks`,
-:mod:`.plans`. Every public function reads "open → load → stage calls → result model"; the domain logic lives in
-the stages.
+:mod:`.plans`; incident review: :mod:`.filters` (the one Selector, suppressions, exemptions) ← :mod:`.history`
+(``diff --each``, one object's history) ← :mod:`.diffs`, :mod:`.checks`, :mod:`.show`. Every public function
+reads "open → load → stage calls → result model"; the domain logic lives in the stages.
 """
 
 from driftguard import __version__

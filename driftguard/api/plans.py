@@ -91,15 +91,16 @@ def pin(
         raise InvalidBaselineError(exc.issues) from None
 
 
-def ignored(repo_path: Path, rev: str | None = None) -> IgnorePreview:
-    """What the baselines' ignore rules hide: compliance drift of the latest snapshots and history drift of their
-    last change (``driftguard baseline ignored``)."""
+def ignored(repo_path: Path, rev: str | None = None, *, ignore: Sequence[str] = ()) -> IgnorePreview:
+    """What every ignore rule hides — the baselines', the configuration's (driftguard.yaml, .driftguardignore) and
+    ``ignore`` (``--ignore``): compliance drift of the latest snapshots and history drift of their last change
+    (``driftguard baseline ignored``)."""
     in_force = load_baselines(repo_path, rev)
     unfiltered = baseline.BaselineSet(
         baselines=in_force.baselines, selected=in_force.selected, expectations=in_force.expectations
     )
-    ignore_patterns(repo_path)  # a bad pattern of the configuration is a usage error naming file:line:column
-    rules = rule_sources(repo_path, (), in_force)
+    ignore_patterns(repo_path, ignore)  # a bad pattern is a usage error naming file:line:column (or the option)
+    rules = rule_sources(repo_path, ignore, in_force)
     every = [pattern for pattern, _ in rules]
     compliance: list[DriftItem] = []
     history: list[DriftItem] = []

@@ -8,7 +8,9 @@ import typer
 
 from driftguard import api
 from driftguard.cli.exits import EXIT_OK, EXIT_USAGE
-from driftguard.cli.options import OPTIONAL_REPO, REPO, format_option
+from driftguard.cli.options import IGNORE, OPTIONAL_REPO, REPO, format_option
+from driftguard.cli.options import OUTPUT as REPORT_OUTPUT
+from driftguard.cli.output import emit
 from driftguard.cli.render import Format, render, stderr_console, stdout_console
 from driftguard.report.ignored import ignored_json, ignored_markdown, ignored_text
 from driftguard.report.plan import issues_text, plan_json, plan_markdown, plan_text
@@ -114,12 +116,15 @@ def ignored(
     repo: Path = REPO,
     rev: str | None = IGNORED_REV,
     fmt: Format = FORMAT,
+    ignore: list[str] = IGNORE,
+    output: Path | None = REPORT_OUTPUT,
 ) -> int:
-    """Preview what the baselines' ignore rules hide: violations of the latest snapshots, and history drift of
-    each vCenter's last change."""
-    preview = api.ignored(repo, rev)
-    render(
+    """Preview what the ignore rules hide (the baselines', driftguard.yaml's or .driftguardignore's, --ignore):
+    violations of the latest snapshots, and history drift of each vCenter's last change."""
+    preview = api.ignored(repo, rev, ignore=ignore)
+    emit(
         fmt,
+        output,
         text=lambda out: ignored_text(preview, out),
         json=lambda: ignored_json(preview),
         markdown=lambda: ignored_markdown(preview),

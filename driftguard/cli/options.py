@@ -91,7 +91,12 @@ VCENTER_URL = typer.Option(
     callback=check_vcenter_url,
     help="vCenter URL, e.g. https://vc01.example.com/sdk.",
 )
-USER = typer.Option(None, "--user", envvar="DRIFTGUARD_USER", help="vCenter user, e.g. VSPHERE.LOCAL\\\\audit.")
+USER = typer.Option(
+    None,
+    "--user",
+    envvar="DRIFTGUARD_USER",
+    help="vCenter login driftguard reads as, e.g. VSPHERE.LOCAL\\\\audit (not a filter: see --by).",
+)
 INSECURE = typer.Option(
     False,
     "--insecure",

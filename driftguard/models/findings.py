@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired
 
-from pydantic import Field, computed_field, model_validator
+from pydantic import Field, SerializerFunctionWrapHandler, computed_field, model_serializer, model_validator
+from typing_extensions import TypedDict
 
 from driftguard.models.base import Model
 from driftguard.models.config import Exemption
@@ -55,6 +56,15 @@ class Finding(Model):
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
+class CheckSummaryJson(TypedDict):
+    """``summary`` of ``driftguard.check/v1`` as written."""
+
+    findings: int
+    by_severity: dict[str, int]
+    exempted: NotRequired[int]
+    expired_exemptions: NotRequired[int]
+
+
 class CheckSummary(Model):
     findings: int = 0
     by_severity: dict[str, int] = {}
@@ -62,6 +72,15 @@ class CheckSummary(Model):
     """Findings an exemption of driftguard.yaml accepts (listed in ``exempted``, not in ``findings``)."""
     expired_exemptions: int = 0
     """Findings reported again because the exemption that covered them has expired."""
+
+    @model_serializer(mode="wrap")
+    def _counts_when_used(self, handler: SerializerFunctionWrapHandler) -> CheckSummaryJson:
+        # the exemption counts appear when exemptions are used: a report without them reads as it always did
+        data: CheckSummaryJson = handler(self)
+        for key in ("exempted", "expired_exemptions"):
+            if not data.get(key):
+                data.pop(key, None)  # type: ignore[misc]
+        return data
 
 
 class ExemptedFinding(Model):

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-from tests.api.review_repo import build_review_repo
+from driftguard.store import StateRepo
+from tests.api.review_repo import build_review_repo, fragment, reconfigured, write
 from tests.cli_runner import invoke
 from tests.paths import SCHEMAS
 
@@ -163,6 +166,10 @@ def test_suppressions_are_counted_with_their_rule(state: tuple[Path, list[str]])
     preview = json.loads(out)
     assert "vm:cpu.*" in preview["patterns"] and preview["sources"]["vm:cpu.*"] == "driftguard.yaml"
     assert [i["path"] for i in preview["history"]] == ["cpu.count"]
+    _, out, _ = run("baseline", "ignored", "--repo", path, "--format", "json", "--ignore", "vm:host")
+    preview = json.loads(out)
+    assert preview["sources"]["vm:host"] == "--ignore"
+    assert sorted(i["path"] for i in preview["history"]) == ["cpu.count", "host"]
 
 
 def test_exemptions_are_applied_reported_and_expire(state: tuple[Path, list[str]]) -> None:
@@ -215,3 +222,54 @@ def test_outputs_follow_their_committed_json_schemas(
     assert documents
     for document in documents:
         validator.validate(document)
+
+
+HOSTILE = "[bold red]web[/] [link=http://x]y\x1b[31m\u202egnp.exe\nnext"
+
+
+def test_history_and_show_print_hostile_names_literally(tmp_path: Path) -> None:
+    path = tmp_path / "state"
+    frag = fragment()
+    frag["vms"]["vm-1"]["name"] = HOSTILE
+    with StateRepo.open(path, create=True) as repo:
+        write(repo, frag, 0)
+        frag["vms"]["vm-1"]["cpu"]["count"] = 6
+        write(repo, frag, 1, [reconfigured(1, "[red]mallory[/]", "vm-1", 1)])
+    for args in (("history", "vm", "vm-1"), ("show", "vm", "vm-1")):
+        code, out, _ = run(*args, "--repo", path)
+        assert code == 0, out
+        assert "[bold red]web[/] [link=http://x]y\\x1b[31m\\u202egnp.exe\\nnext" in out
+        assert "\x1b" not in out and "\u202e" not in out
+    _, out, _ = run("history", "vm", "vm-1", "--repo", path)
+    assert "by [red]mallory[/]" in out
+    _, out, _ = run("history", "vm", "vm-1", "--repo", path, "--format", "markdown")
+    assert "[red]mallory[/]" not in out and "\x1b" not in out
+
+
+def test_selector_matches_users_with_or_without_domain() -> None:
+    from driftguard.api.filters import user_matches
+
+    assert user_matches(["carol"], "VSPHERE.LOCAL\\carol")
+    assert user_matches(["carol"], "carol@vsphere.local")
+    assert user_matches(["VSPHERE.LOCAL\\Carol"], "carol")
+    assert user_matches(["car*"], "CORP\\Carol")
+    assert not user_matches(["carol"], "VSPHERE.LOCAL\\carolyn")
+    assert not user_matches(["carol"], None)
+
+
+def test_output_write_failure_is_operational_and_leaves_nothing(
+    state: tuple[Path, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, _ = state
+    target = tmp_path / "reports" / "h.txt"
+    target.parent.mkdir()
+    target.write_text("yesterday's report\n")
+
+    def disk_full(src: str, dst: str) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "replace", disk_full)  # the rename fails as on a full disk (tests run as root)
+    code, out, err = run("history", "vm", "vm-1", "--repo", path, "--output", target)
+    assert code == 3 and out == "" and err.count("\n") == 1 and "cannot write --output" in err
+    assert [p.name for p in target.parent.iterdir()] == ["h.txt"]  # the temporary file is gone
+    assert target.read_text() == "yesterday's report\n"
