@@ -6,19 +6,22 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: deps test lint typecheck imports unit demo schemas clean bench
+.PHONY: deps browser-deps test lint typecheck imports unit demo schemas clean bench
 .PHONY: package fleet-deps
 
 include tests/vcsim/vcsim.mk
 include tests/ssh/ssh.mk
 
-deps: vcsim-deps ssh-deps $(STAMP)
-deps: fleet-deps
+deps: vcsim-deps ssh-deps browser-deps fleet-deps $(STAMP)
 
 # systemd-analyze (verifies the units of `driftguard init --target systemd` in tests; needs no running systemd) and
 # unshare (the offline check of the Kubernetes schemas).
 fleet-deps:
 	bash scripts/apt-ensure.sh systemd util-linux
+
+# Headless Chromium for the HTML report tests (tests/report/html), driven by Playwright without its browser download.
+browser-deps:
+	bash scripts/apt-ensure.sh chromium
 
 $(STAMP): pyproject.toml
 	@# Debian's python3 ships without venv/ensurepip; python3-venv brings them.

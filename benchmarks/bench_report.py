@@ -1,56 +1,72 @@
-"""Rendering a large diff: N changes (half one memory change by one user on N/2 VMs, half distinct changes), as
-text at 80 and 160 columns, as Markdown (capped at 65,536 characters) and as ``--stat``. Figures only, no asserts.
+"""The HTML report at estate scale: prints generation time and site size measured in one run (never asserted).
+
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_report.py [--vms 5500] [--hosts 350] [--snapshots 30] [--churn 0.01]
+
+Builds a synthetic state repo through the store (bench_store_diff's estate: clusters with HA/DRS options, hosts
+with portgroups and vmknics, VMs with devices), one snapshot a day with ``--churn`` of the VMs and hosts modified
+each time, then runs ``driftguard.api.html_report`` over all of it and reports the time, the pages, the files and
+the bytes of the site (index.js, the timeline's data, separately).
 """
 
 from __future__ import annotations
 
 import argparse
-import io
+import tempfile
 import time
-from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from rich.console import Console
+# the same synthetic estate as the store benchmark (run as a script: benchmarks/ is on the path)
+from bench_store_diff import build, changed_copy
 
-from driftguard.models import DiffReport
-from driftguard.report.changes import group_identical, logical_changes
-from driftguard.report.diff import diff_markdown, diff_text
-from driftguard.report.stat import diff_stat_text
-from tests.report import samples
-
-
-def report(changes: int) -> DiffReport:
-    distinct = samples.many_changes(changes // 2).items
-    same = samples.review_items(copies=changes - changes // 2)[8:]
-    items = [*distinct, *same]
-    return DiffReport.model_validate(
-        {"from": samples.FROM, "to": samples.TO, "items": items, "summary": DiffReport.summarize(items)}
-    )
+from driftguard import api
+from driftguard.store import StateRepo
 
 
-def timed(label: str, run: Callable[[], str]) -> None:
-    start = time.perf_counter()
-    out = run()
-    print(f"{label:<28} {time.perf_counter() - start:7.2f} s  {len(out.splitlines()):>7} lines  {len(out):>9} chars")
-
-
-def text(diff: DiffReport, width: int, render: Callable[[DiffReport, Console], None] = diff_text) -> str:
-    console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False, _environ={})
-    render(diff, console)
-    out = console.file.getvalue()  # type: ignore[attr-defined]
-    return str(out)
+def build_repo(path: Path, vms: int, hosts: int, snapshots: int, churn: float) -> None:
+    """One snapshot a day from 2026-11-01, each with ``churn`` of the VMs and hosts changed."""
+    start = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    snapshot = build(hosts, vms)
+    with StateRepo.open(path, create=True) as repo:
+        for day in range(snapshots):
+            at = start + timedelta(days=day)
+            if day:
+                snapshot, _ = changed_copy(snapshot, churn, seed=day)
+            manifest = snapshot.manifest.model_copy(update={"started_at": at, "finished_at": at + timedelta(minutes=5)})
+            snapshot = snapshot.model_copy(update={"manifest": manifest})
+            repo.write_snapshot(snapshot, f"day {day}", now=at + timedelta(minutes=5))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--changes", type=int, default=5000)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--vms", type=int, default=5500)
+    parser.add_argument("--hosts", type=int, default=350)
+    parser.add_argument("--snapshots", type=int, default=30)
+    parser.add_argument("--churn", type=float, default=0.01)
+    parser.add_argument("--tmpdir", default=None)
+    parser.add_argument(
+        "--state", type=Path, default=None, help="keep the built state repo here and reuse it on the next run"
+    )
     args = parser.parse_args()
-    diff = report(args.changes)
-    rows = group_identical(logical_changes(diff.items))
-    print(f"{len(diff.items)} drift items → {len(rows)} rows after grouping")
-    timed("diff --stat (80 columns)", lambda: text(diff, 80, diff_stat_text))
-    timed("diff text, 80 columns", lambda: text(diff, 80))
-    timed("diff text, 160 columns", lambda: text(diff, 160))
-    timed("diff --format markdown", lambda: diff_markdown(diff))
+
+    print(f"estate: {args.vms} VMs, {args.hosts} hosts; {args.snapshots} snapshots, {args.churn:.0%} churn each")
+    with tempfile.TemporaryDirectory(dir=args.tmpdir) as tmp:
+        repo_path, site = args.state or Path(tmp) / "state", Path(tmp) / "site"
+        if not (repo_path / ".git").is_dir():
+            t0 = time.perf_counter()
+            build_repo(repo_path, args.vms, args.hosts, args.snapshots, args.churn)
+            print(f"  build the state repo (store code)             {time.perf_counter() - t0:9.1f} s", flush=True)
+
+        t0 = time.perf_counter()
+        stats = api.html_report(repo_path, site)
+        elapsed = time.perf_counter() - t0
+        index = (site / "assets" / "index.js").stat().st_size
+        print(f"  report --html                                 {elapsed:9.1f} s")
+        print(f"  pages                                         {stats.pages:9d}   ({stats.objects} object pages)")
+        print(f"  files                                         {stats.files:9d}")
+        print(f"  site size                                     {stats.bytes / 2**20:9.1f} MiB")
+        print(f"  timeline index (assets/index.js)              {index / 2**20:9.1f} MiB")
+        print(f"  per snapshot pair                             {elapsed / max(1, args.snapshots - 1):9.2f} s")
 
 
 if __name__ == "__main__":

@@ -61,6 +61,7 @@ from driftguard.api.fleet import (
 from driftguard.api.history import each, history
 from driftguard.api.migrate import Migration, migrate_config
 from driftguard.api.plans import Pinned, ignored, pin, pinned, plan
+from driftguard.api.report import html_report
 from driftguard.api.show import show
 from driftguard.api.snapshots import SnapshotResult, collect_snapshot, snapshot
 from driftguard.baseline.approval import InForce
@@ -108,6 +109,7 @@ __all__ = [
     "find_rule",
     "fleet_vcenters",
     "history",
+    "html_report",
     "ignored",
     "import_bundles",
     "init",

@@ -7,6 +7,7 @@ import typer
 from driftguard import __version__
 from driftguard.cli import baseline, check, commands, evidence, review
 from driftguard.cli import config as config_cli
+from driftguard.cli import report as report_cli
 from driftguard.cli.boundary import BoundaryGroup
 from driftguard.cli.help import HELP_OPTIONS, completion
 
@@ -45,6 +46,7 @@ app.command()(commands.snapshot)
 app.command()(commands.diff)
 app.command()(commands.log)
 app.command()(check.check)
+app.command()(report_cli.report)
 app.command()(review.history)
 app.command()(review.show)
 
