@@ -154,3 +154,18 @@ def log(
         )
         for ref in refs[:limit]
     ]
+
+
+def object_names(repo_path: Path, report: DiffReport) -> dict[str, str]:
+    """moref → name of the objects of the report's vCenter at its stored ends (older first, so the newer name
+    wins), read from the state repo's file names, so a report can show the names of objects it only refers to (the
+    cluster a VM moved to). Empty for a report without items."""
+    if not report.items:
+        return {}
+    name = report.items[0].vcenter
+    names: dict[str, str] = {}
+    with opened(repo_path) as repo:
+        for end in (report.from_.ref, report.to.ref):
+            if end and end != "live" and name in repo.vcenters(end):
+                names.update(repo.object_names(end, name))
+    return names

@@ -107,8 +107,16 @@ STAT = typer.Option(False, "--stat", help="Only counts of changes by kind, categ
 
 
 def _render_diff(
-    report: DiffReport, fmt: Format, output: Path | None = None, *, wide: bool = False, stat: bool = False
+    report: DiffReport,
+    fmt: Format,
+    output: Path | None = None,
+    *,
+    repo: Path | None = None,
+    wide: bool = False,
+    stat: bool = False,
 ) -> None:
+    """One diff report; ``repo`` names the objects the report only refers to by moref (a VM's new cluster)."""
+    names = api.object_names(repo, report) if repo is not None and fmt in (Format.text, Format.markdown) else None
     if stat:
         if fmt not in (Format.text, Format.markdown):
             raise typer.BadParameter("shows counts as text or markdown; the JSON has every item", param_hint="--stat")
@@ -117,9 +125,9 @@ def _render_diff(
     emit(
         fmt,
         output,
-        text=lambda out: diff_text(report, out, wide=wide),
+        text=lambda out: diff_text(report, out, names=names, wide=wide),
         json=lambda: diff_json(report),
-        markdown=lambda: diff_markdown(report),
+        markdown=lambda: diff_markdown(report, names=names),
         jsonl=lambda: diff_jsonl([report]),
     )
 
@@ -219,7 +227,7 @@ def snapshot(
             markup=False,
         )
     if result.report is not None and result.report.items:
-        _render_diff(result.report, fmt)
+        _render_diff(result.report, fmt, repo=repo)
     return EXIT_OK
 
 
@@ -284,7 +292,7 @@ def diff(
             report = select.report(api.diff_live(conn, repo, old, ignore=ignore, progress=bar))
     else:
         report = api.diff(repo, old, new, vcenter=vcenter_name, ignore=ignore, since=since, until=until, select=select)
-    _render_diff(report, fmt, output, wide=wide, stat=stat)
+    _render_diff(report, fmt, output, repo=repo, wide=wide, stat=stat)
     return EXIT_DRIFT if exit_code and report.items else EXIT_OK
 
 

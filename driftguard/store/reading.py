@@ -23,6 +23,7 @@ from driftguard.store.layout import (
     SEPARATOR,
     SUFFIX,
     ObjectKey,
+    decode_component,
     encode_moref,
     parse_object_path,
     vcenter_dir,
@@ -119,6 +120,21 @@ class SnapshotReader:
         if sha_of_manifest is None:
             return None
         return _validate(Manifest, self.git.read_blob(sha_of_manifest), f"{directory}/{MANIFEST}", self.path)
+
+    def object_names(self, rev: str, vcenter: str) -> dict[str, str]:
+        """moref → name of every object of ``vcenter`` at ``rev``, from the file names alone (``<name>~<moref>.json``:
+        one ``git ls-tree``, no blob read). A name the layout had to hash is left out."""
+        names: dict[str, str] = {}
+        for kind, _, path in self.git.ls_tree(self.resolve(rev), vcenter_dir(vcenter)):
+            key = parse_object_path(path) if kind == "blob" else None
+            if key is None:
+                continue
+            stem = path.rsplit("/", 1)[-1][: -len(SUFFIX)]
+            try:
+                names[key.id] = decode_component(stem.split(SEPARATOR)[0])
+            except ValueError:
+                continue  # a hashed (lossy) name: the moref stays
+        return names
 
     def vcenters(self, rev: str = "HEAD") -> list[str]:
         """Names of the vCenters that have a snapshot at ``rev`` (empty for a repo without commits)."""

@@ -273,3 +273,17 @@ def test_output_write_failure_is_operational_and_leaves_nothing(
     assert code == 3 and out == "" and err.count("\n") == 1 and "cannot write --output" in err
     assert [p.name for p in target.parent.iterdir()] == ["h.txt"]  # the temporary file is gone
     assert target.read_text() == "yesterday's report\n"
+
+
+def test_a_move_between_clusters_reads_as_cluster_names(state: tuple[Path, list[str]]) -> None:
+    """Issue 11: a VM moved between clusters shows the clusters' names (from the state repo's file names), not
+    their morefs; --wide adds the moref."""
+    path, commits = state
+    code, out, err = run("diff", "--repo", path, commits[3], commits[4], columns=160)
+    assert code == 0, err
+    assert "C1 → C2" in out or ("C1" in out and "C2" in out and "domain-c2" not in out), out
+    assert "domain-c1" not in out
+    _, wide, _ = run("diff", "--repo", path, commits[3], commits[4], "--wide", columns=160)
+    assert "domain-c2" in wide
+    md_code, md, _ = run("diff", "--repo", path, commits[3], commits[4], "--format", "markdown")
+    assert md_code == 0 and "C2" in md and "domain-c2" not in md
