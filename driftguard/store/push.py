@@ -16,8 +16,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
-
 from driftguard.store.errors import StoreError
 from driftguard.store.gitrun import first_line
 from driftguard.store.notes import NOTES_REF
@@ -175,6 +173,9 @@ def push(
     """Push the current branch (and the verification notes) to ``remote``, rebasing onto what other writers pushed
     meanwhile and trying again, up to ``attempts`` times. Raises :class:`StoreError` with one line when the push
     cannot be made (the local commits stay)."""
+    # imported here: every driftguard command loads this module, few push (startup stays short)
+    from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
     with repo.lock():
         pusher = _Pusher(repo, remote, branch)
         retrying = Retrying(
