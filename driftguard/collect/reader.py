@@ -16,7 +16,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from types import TracebackType
 from typing import Any
 
@@ -77,10 +77,14 @@ class InventoryReader:
         self._lock = threading.Lock()
         self._vm_pages: queue.Queue[Any] = queue.Queue(maxsize=VM_QUEUE)
         self._small: dict[str, list[RawObject]] = {}
-        self._pool = ThreadPoolExecutor(max_workers=min(parallel, len(GROUPS)), thread_name_prefix="driftguard-read")
-        self._futures: dict[str, Future[None]] = {
-            name: self._pool.submit(self._run_group, name, types) for name, types in GROUPS
-        }
+        self._futures: dict[str, Future[None]] = {name: Future() for name, _ in GROUPS}
+        # Daemon threads, each reading its share of the groups in order (parallel=1: one thread, the groups one
+        # after the other, so the requests come in a fixed order). Daemons, so that a signal ends the process
+        # at once even while a worker waits on a stalled server.
+        workers = min(parallel, len(GROUPS))
+        for index in range(workers):
+            share = [group for number, group in enumerate(GROUPS) if number % workers == index]
+            threading.Thread(target=self._work, args=(share,), name=f"driftguard-read-{index}", daemon=True).start()
 
     # --- the caller's side ------------------------------------------------------------------------------------
 
@@ -115,13 +119,14 @@ class InventoryReader:
         return self._raw(self.small()["objects"])
 
     def close(self) -> None:
+        """Stop the workers: each stops at its next page (a request under way ends at its timeout or the deadline,
+        in a daemon thread that does not hold the process)."""
         self._stop.set()
         while True:  # unblock a worker waiting to hand over a page
             try:
                 self._vm_pages.get_nowait()
             except queue.Empty:
                 break
-        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> InventoryReader:
         return self
@@ -142,6 +147,18 @@ class InventoryReader:
         )
 
     # --- the workers ------------------------------------------------------------------------------------------
+
+    def _work(self, share: list[tuple[str, tuple[str, ...]]]) -> None:
+        for name, types in share:
+            future = self._futures[name]
+            try:
+                if self._stop.is_set():
+                    raise CollectionError("inventory read stopped", host=self.session.host)
+                self._run_group(name, types)
+            except BaseException as error:  # handed to the caller, who raises it
+                future.set_exception(error)
+            else:
+                future.set_result(None)
 
     def _run_group(self, name: str, types: tuple[str, ...]) -> None:
         session = self.session
