@@ -42,7 +42,7 @@ from driftguard.api.checks import (
 )
 from driftguard.api.config import InvalidConfigError, exemptions, load_config, show_config, validate_config
 from driftguard.api.connections import ResolvedVCenter, Settings, resolve_connection
-from driftguard.api.diffs import diff, diff_each, diff_live, log, object_names
+from driftguard.api.diffs import diff, diff_each, diff_live, log, names_at, object_names
 from driftguard.api.evidence import HostFiles, ImportResult, import_bundles, trust_hosts
 from driftguard.api.filters import Selector
 from driftguard.api.fleet import (
@@ -119,6 +119,7 @@ __all__ = [
     "load_zones",
     "log",
     "migrate_config",
+    "names_at",
     "object_names",
     "pin",
     "pinned",

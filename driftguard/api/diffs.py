@@ -162,10 +162,16 @@ def object_names(repo_path: Path, report: DiffReport) -> dict[str, str]:
     cluster a VM moved to). Empty for a report without items."""
     if not report.items:
         return {}
-    name = report.items[0].vcenter
+    ends = [end for end in (report.from_.ref, report.to.ref) if end and end != "live"]
+    return names_at(repo_path, report.items[0].vcenter, ends)
+
+
+def names_at(repo_path: Path, vcenter: str, revs: Sequence[str]) -> dict[str, str]:
+    """moref → name of ``vcenter``'s objects at each of ``revs`` (later revisions win): one ``git ls-tree`` each,
+    no blob read; a revision where the vCenter has no snapshot adds nothing."""
     names: dict[str, str] = {}
     with opened(repo_path) as repo:
-        for end in (report.from_.ref, report.to.ref):
-            if end and end != "live" and name in repo.vcenters(end):
-                names.update(repo.object_names(end, name))
+        for rev in revs:
+            if vcenter in repo.vcenters(rev):
+                names.update(repo.object_names(rev, vcenter))
     return names

@@ -44,12 +44,15 @@ def history(
 ) -> int:
     """Every change of one object across the stored snapshots: old → new, who, when, evidence, commit."""
     result = api.history(repo, kind, ident, path=path, since=since, until=until, vcenter=vcenter_name, ignore=ignore)
+    # names of the objects the changes refer to by moref (the clusters of a move), as of the oldest and latest change
+    ends = [result.entries[0].commit, result.entries[-1].commit] if result.entries else []
+    names = api.names_at(repo, result.vcenter, ends) if fmt in (Format.text, Format.markdown) else None
     emit(
         fmt,
         output,
-        text=lambda out: history_text(result, out, newest_first=reverse),
+        text=lambda out: history_text(result, out, newest_first=reverse, names=names),
         json=lambda: history_json(result, newest_first=reverse),
-        markdown=lambda: history_markdown(result, newest_first=reverse),
+        markdown=lambda: history_markdown(result, newest_first=reverse, names=names),
         jsonl=lambda: history_jsonl(result, newest_first=reverse),
     )
     return EXIT_OK

@@ -7,7 +7,8 @@ Every string from vCenter or from people goes to Rich as a ``Text`` and to Markd
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -27,11 +28,13 @@ from driftguard.models.times import display
 from driftguard.report.escape import md, md_code, text, visible
 
 
-def _value(value: Any) -> str:
-    """A value in full, as compact JSON (strings unquoted)."""
+def _value(value: Any, names: Mapping[str, str] | None = None) -> str:
+    """A value in full, as compact JSON (strings unquoted; a moref the snapshot names reads as its name)."""
     if value is None:
         return "-"
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, str):
+        return names.get(value, value) if names else value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def _who(item: DriftItem) -> str:
@@ -51,12 +54,12 @@ def _evidence(item: DriftItem) -> str:
     return f"{attribution.event_type}{key}, {attribution.confidence}"
 
 
-def _change(item: DriftItem) -> str:
+def _change(item: DriftItem, names: Mapping[str, str] | None = None) -> str:
     if item.change == "added":
-        return f"added {item.kind}" if not item.path else f"+ {_value(item.new)}"
+        return f"added {item.kind}" if not item.path else f"+ {_value(item.new, names)}"
     if item.change == "removed":
-        return f"removed {item.kind}" if not item.path else f"- {_value(item.old)}"
-    return f"{_value(item.old)} → {_value(item.new)}"
+        return f"removed {item.kind}" if not item.path else f"- {_value(item.old, names)}"
+    return f"{_value(item.old, names)} → {_value(item.new, names)}"
 
 
 def history_headline(history: ObjectHistory) -> str:
@@ -65,9 +68,16 @@ def history_headline(history: ObjectHistory) -> str:
     return f"history of {history.kind} {names} ({history.id}) on {history.vcenter}: {count} change{'s' * (count != 1)}"
 
 
-def history_text(history: ObjectHistory, console: Console, *, newest_first: bool = False) -> None:
+def history_text(
+    history: ObjectHistory,
+    console: Console,
+    *,
+    newest_first: bool = False,
+    names: Mapping[str, str] | None = None,
+) -> None:
     """One block per change, stacked so that nothing breaks at 80 columns: when · commit, then the field and
-    old → new in full, then who and the evidence."""
+    old → new in full, then who and the evidence (or UNATTRIBUTED / UNKNOWN and why, indented under it).
+    ``names``: moref → name, so a move between clusters reads as the clusters' names."""
     console.print(text(history_headline(history), style="bold"))
     entries = list(reversed(history.entries)) if newest_first else history.entries
     for entry in entries:
@@ -75,10 +85,24 @@ def history_text(history: ObjectHistory, console: Console, *, newest_first: bool
         when = display(item.attribution.time if item.attribution and item.attribution.time else entry.collected_at)
         console.print(Text.assemble(text(f"{when} · {entry.commit[:10]} · ", style="dim"), text(item.severity)))
         console.print(
-            Text.assemble("  ", text(item.path or f"(whole {item.kind})", style="bold"), ": ", text(_change(item)))
+            Text.assemble(
+                "  ", text(item.path or f"(whole {item.kind})", style="bold"), ": ", text(_change(item, names))
+            )
         )
-        evidence = _evidence(item)
-        console.print(Text.assemble("  by ", text(_who(item)), text(f" ({evidence})" if evidence else "", style="dim")))
+        attribution = item.attribution
+        if attribution is not None and attribution.status == "attributed":
+            evidence = _evidence(item)
+            console.print(
+                Text.assemble("  by ", text(_who(item)), text(f" ({evidence})" if evidence else "", style="dim"))
+            )
+        else:
+            console.print(Text.assemble("  ", text((attribution.status if attribution else "unknown").upper(), "bold")))
+            reason = attribution.reason if attribution is not None else "no event history stored for this change"
+            if reason:
+                # wrapped under its own indent at word boundaries (no broken token, no trailing blanks)
+                width = max(20, console.width - 4)
+                for line in textwrap.wrap(visible(reason), width, break_long_words=False, break_on_hyphens=False):
+                    console.print(Text.assemble("    ", Text(line, style="dim")), overflow="ignore", crop=False)
     if not entries:
         console.print(Text("no change in the stored snapshots"))
     _suppressed_line(history, console)
@@ -91,7 +115,9 @@ def _suppressed_line(report: ObjectHistory | DiffReport | CheckReport, console: 
         console.print(text(f"{hidden.items} change{'s' * (hidden.items != 1)} hidden by ignore rules: {rules}"))
 
 
-def history_markdown(history: ObjectHistory, *, newest_first: bool = False) -> str:
+def history_markdown(
+    history: ObjectHistory, *, newest_first: bool = False, names: Mapping[str, str] | None = None
+) -> str:
     lines = [f"## {md(history_headline(history))}", ""]
     entries = list(reversed(history.entries)) if newest_first else history.entries
     if entries:
@@ -102,7 +128,7 @@ def history_markdown(history: ObjectHistory, *, newest_first: bool = False) -> s
         cells = [
             when,
             md_code(item.path or f"(whole {item.kind})"),
-            md_code(_change(item)),
+            md_code(_change(item, names)),
             md(_who(item)),
             md(_evidence(item)),
             md_code(entry.commit[:10]),

@@ -14,19 +14,26 @@ cases leave nothing stale behind.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from rich.console import Console
 
+from driftguard import api
 from driftguard.models import CheckReport, DiffReport
+from driftguard.models.review import ObjectHistory
 from driftguard.report import diff_markdown, diff_text, evidence_markdown, evidence_text, log_markdown, log_text
 from driftguard.report.check import check_markdown, check_statistics_markdown, check_statistics_text, check_text
 from driftguard.report.ignored import ignored_markdown, ignored_text
 from driftguard.report.plan import plan_markdown, plan_text
+from driftguard.report.review import history_markdown, history_text
 from driftguard.report.stat import diff_stat_markdown, diff_stat_text
+from tests.api.review_repo import build_review_repo
 from tests.paths import FIXTURES
 from tests.report import samples
 
@@ -37,6 +44,22 @@ HOSTILE = "web[bold red]01[/] [link=http://x]y `x` <img src=x onerror=alert(1)> 
 
 TextRender = Callable[[Console], None]
 
+
+REVIEW_CLUSTERS = {"domain-c1": "C1", "domain-c2": "C2", "host-1": "esx1", "host-2": "esx2"}
+
+
+@functools.cache
+def review_history() -> ObjectHistory:
+    """web01's history in the fixed five-snapshot state repo of tests/api/review_repo.py (alice, a rename, carol's
+    change and revert, a move between clusters), commit ids replaced by their position so the bytes are fixed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        commits = build_review_repo(Path(tmp) / "state")
+        history = api.history(Path(tmp) / "state", "vm", "vm-1")
+    ids = {commit: f"{index:02d}" * 20 for index, commit in enumerate(commits)}
+    entries = [entry.model_copy(update={"commit": ids[entry.commit]}) for entry in history.entries]
+    return history.model_copy(update={"entries": entries})
+
+
 TEXT: dict[str, TextRender] = {
     "diff": lambda c: diff_text(samples.diff_report(), c),
     "diff-empty": lambda c: diff_text(DiffReport.model_validate({"from": samples.FROM, "to": samples.TO}), c),
@@ -44,6 +67,8 @@ TEXT: dict[str, TextRender] = {
     "diff-review": lambda c: diff_text(samples.review_report(), c, names=samples.REVIEW_NAMES),
     "diff-review-wide": lambda c: diff_text(samples.review_report(), c, names=samples.REVIEW_NAMES, wide=True),
     "diff-stat": lambda c: diff_stat_text(samples.review_report(), c),
+    "history": lambda c: history_text(review_history(), c, names=REVIEW_CLUSTERS),
+    "history-newest-first": lambda c: history_text(review_history(), c, newest_first=True),
     "check": lambda c: check_text(samples.check_report(), c),
     "check-statistics": lambda c: check_statistics_text(samples.many_findings(), c),
     "check-empty": lambda c: check_text(CheckReport(target=samples.TO), c),
@@ -62,6 +87,7 @@ MARKDOWN: dict[str, Callable[[], str]] = {
     "diff-review": lambda: diff_markdown(samples.review_report(), names=samples.REVIEW_NAMES),
     "diff-review-capped": lambda: diff_markdown(samples.many_changes(), limit=4_000),
     "diff-stat": lambda: diff_stat_markdown(samples.review_report()),
+    "history": lambda: history_markdown(review_history(), names=REVIEW_CLUSTERS),
     "check": lambda: check_markdown(samples.check_report()),
     "check-statistics": lambda: check_statistics_markdown(samples.many_findings()),
     "check-capped": lambda: check_markdown(samples.many_findings(), limit=1_500),
