@@ -31,6 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     crash.install()
     try:
+        crash.replay_early_signal()  # one that came while `python -m driftguard` was starting
         # After the handlers, on purpose: a signal during these imports (most of a second) is handled too.
         from typer.main import get_command
 

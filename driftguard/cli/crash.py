@@ -29,7 +29,7 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
-from driftguard import __version__
+from driftguard import __version__, _signals
 from driftguard.cli.exits import (
     EXIT_BROKEN_PIPE,
     EXIT_DRIFT,
@@ -273,6 +273,15 @@ def _unraisable_hook(unraisable: Any) -> None:
 def outcome(code: int) -> int:
     """The run's exit code, unless a thread crashed while it reported success or drift: then 4."""
     return EXIT_INTERNAL if _state.thread_crashed and code in (EXIT_OK, EXIT_DRIFT) else code
+
+
+def replay_early_signal() -> None:
+    """Handle the first signal :mod:`driftguard._signals` recorded before :func:`install` as if it came now (the
+    later ones count as second signals: ignored)."""
+    if _signals.PENDING:
+        first = _signals.PENDING[0]
+        _signals.PENDING.clear()
+        _on_signal(first, None)
 
 
 def install() -> None:

@@ -1,0 +1,55 @@
+"""A signal that arrives while ``python -m driftguard`` is still importing (before the CLI's real handlers exist) ends
+the run like any other: 130/143 and one line, never a KeyboardInterrupt traceback; a second one changes nothing."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from driftguard import _signals
+from driftguard.cli import main
+from tests.paths import ROOT
+
+
+@pytest.mark.parametrize(("signals", "code"), [([signal.SIGINT], 130), ([signal.SIGTERM, signal.SIGINT], 143)])
+def test_a_recorded_early_signal_is_replayed_once(
+    signals: list[int], code: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _signals.PENDING[:] = signals
+    assert main(["--version"]) == code
+    assert _signals.PENDING == []
+    err = capsys.readouterr().err
+    name = signal.Signals(signals[0]).name
+    assert err == f"driftguard: interrupted by {name}; nothing was committed half-way\n"
+
+
+def test_without_an_early_signal_the_run_is_untouched(capsys: pytest.CaptureFixture[str]) -> None:
+    _signals.PENDING.clear()
+    assert main(["--version"]) == 0
+    assert "driftguard" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.02, 0.05, 0.1, 0.2])
+def test_signals_during_start_up_give_one_line_and_the_first_code(delay: float) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "driftguard", "--version"],
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(delay)
+    for signum in (signal.SIGINT, signal.SIGINT, signal.SIGTERM):
+        if process.poll() is None:
+            process.send_signal(signum)
+    _out, err = process.communicate(timeout=60)
+    # before the interpreter runs our first line the default actions apply (-2, -15); after the work, exit 0
+    assert process.returncode in (0, 130, -signal.SIGINT, -signal.SIGTERM), (process.returncode, err)
+    assert "Traceback" not in err, err
+    if process.returncode == 130:
+        assert err == "driftguard: interrupted by SIGINT; nothing was committed half-way\n", err
