@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from driftguard.models import LogEntry
-from driftguard.models.times import iso
+from driftguard.models.times import display, iso
 from driftguard.report._util import md_escape
 from driftguard.report.escape import md_code, text
 
@@ -25,11 +25,15 @@ def log_text(entries: list[LogEntry], console: Console) -> None:
     if not entries:
         console.print(Text("no snapshots yet"))
         return
+    # the commit and the time never wrap (at 80 columns they were cut mid-token); the summary wraps at its words
     table = Table()
-    for column in ("commit", "vcenter", "collected", "drift"):
-        table.add_column(column, overflow="fold")
+    table.add_column("commit", no_wrap=True)
+    table.add_column("vcenter", overflow="fold")
+    table.add_column("collected", no_wrap=True)
+    table.add_column("drift", overflow="fold")
     for e in entries:
-        table.add_row(*(text(cell) for cell in (e.commit[:10], e.vcenter, _when(e), _summary(e))))
+        when = display(e.collected_at or e.committed_at)
+        table.add_row(*(text(cell) for cell in (e.commit[:10], e.vcenter, when, _summary(e))))
     console.print(table)
 
 
