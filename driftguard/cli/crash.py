@@ -207,6 +207,10 @@ def aborted() -> int:
 def fatal(exc: BaseException, argv: Sequence[str] | None) -> int:
     """The exit code for anything that escaped a command (except driftguard's own and Click's errors)."""
     _state.closing = True
+    if _state.signum is not None and not isinstance(exc, SystemExit):
+        # the signal decided the outcome, whatever a library made of it on the way out (pydantic-core, building a
+        # validator at import time, wraps the Terminated it was interrupted by in a SchemaError)
+        return interrupted(_state.signum)
     if isinstance(exc, KeyboardInterrupt):
         return interrupted(signal.SIGINT)
     if isinstance(exc, Terminated):

@@ -53,3 +53,19 @@ def test_signals_during_start_up_give_one_line_and_the_first_code(delay: float) 
     assert "Traceback" not in err, err
     if process.returncode == 130:
         assert err == "driftguard: interrupted by SIGINT; nothing was committed half-way\n", err
+
+
+def test_a_signal_wrapped_by_a_library_still_decides_the_outcome(capsys: pytest.CaptureFixture[str]) -> None:
+    """Seen in CI: SIGTERM while pydantic built a validator surfaced as a SchemaError ("... literal validator:
+    Terminated") and exited 4 as an internal error; the run had been terminated, so it is 143 and one line."""
+    from driftguard.cli import crash
+
+    crash.install()
+    try:
+        with pytest.raises(crash.Terminated):
+            crash._on_signal(signal.SIGTERM, None)
+        wrapped = RuntimeError('Error building "literal" validator: Terminated:')
+        assert crash.fatal(wrapped, []) == 143
+    finally:
+        crash.finish(process=False)
+    assert capsys.readouterr().err == "driftguard: interrupted by SIGTERM; nothing was committed half-way\n"
