@@ -69,3 +69,41 @@ def test_a_signal_wrapped_by_a_library_still_decides_the_outcome(capsys: pytest.
     finally:
         crash.finish(process=False)
     assert capsys.readouterr().err == "driftguard: interrupted by SIGTERM; nothing was committed half-way\n"
+
+
+INTERRUPTING_IMPORT = """
+import os, signal, sys, time
+
+class Interrupting:
+    # signals itself while the CLI imports pydantic; the handler in place then runs inside this import
+    def find_spec(self, name, path=None, target=None):
+        if name == "decimal":
+            sys.meta_path.remove(self)
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.05)
+            except BaseException as exc:
+                print("raised inside an import:", type(exc).__name__, file=sys.stderr)
+                raise
+        return None
+
+sys.meta_path.insert(0, Interrupting())
+from driftguard.__main__ import run
+sys.exit(run())
+"""
+
+
+def test_a_signal_during_the_command_line_imports_is_not_raised_inside_the_import() -> None:
+    """Seen in CI: SIGINT raised inside ``import _decimal`` (pydantic importing it) left the C module half set up; the
+    way out imported it again and libmpdec printed "mpd_setminalloc: ignoring request ..." above the one line."""
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPTING_IMPORT, "--version"],
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    one_line = "driftguard: interrupted by SIGINT; nothing was committed half-way\n"
+    assert (done.returncode, done.stderr) == (130, one_line)
+    assert done.stdout == ""
