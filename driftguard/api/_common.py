@@ -110,10 +110,10 @@ def _connect(conn: Connection) -> Session:
     )
 
 
-def _collect(si: Session, conn: Connection, progress: Progress | None) -> Snapshot:
+def _collect(si: Session, conn: Connection, progress: Progress | None, *, pack: bool = False) -> Snapshot:
     # The VMs stream: each page is normalised as it arrives and let go of (issue 12); the rest is held, VMs need it.
     with read_inventory(si, page_size=conn.page_size, on_progress=progress, parallel=conn.parallel) as reader:
-        snapshot = normalize_pages(reader.small(), reader.vm_pages(), reader.finish)
+        snapshot = normalize_pages(reader.small(), reader.vm_pages(), reader.finish, pack=pack)
     name = vcenter_name(conn.url)
     if snapshot.manifest.vcenter.name != name:
         vcenter = snapshot.manifest.vcenter.model_copy(update={"name": name})
@@ -131,9 +131,12 @@ def session(conn: Connection) -> Session:
     return _connect(conn)
 
 
-def read_vcenter(si: Session, conn: Connection, progress: Progress | None, name: str | None = None) -> Snapshot:
-    """vCenter's canonical snapshot now, complete or raising; ``name`` overrides its state-repo name."""
-    snapshot = _collect(si, conn, progress)
+def read_vcenter(
+    si: Session, conn: Connection, progress: Progress | None, name: str | None = None, *, pack: bool = False
+) -> Snapshot:
+    """vCenter's canonical snapshot now, complete or raising; ``name`` overrides its state-repo name. ``pack``: the
+    VMs held as their canonical bytes (:class:`~driftguard.models.packed.PackedObjects`), for a snapshot to store."""
+    snapshot = _collect(si, conn, progress, pack=pack)
     if name and snapshot.manifest.vcenter.name != name:
         vcenter = snapshot.manifest.vcenter.model_copy(update={"name": name})
         snapshot = snapshot.model_copy(update={"manifest": snapshot.manifest.model_copy(update={"vcenter": vcenter})})

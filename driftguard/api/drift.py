@@ -202,10 +202,11 @@ class Live:
     progress: Progress | None = None
 
 
-def collect_current(si: Session, live: Live, previous: Side | None) -> Snapshot:
+def collect_current(si: Session, live: Live, previous: Side | None, *, pack: bool = False) -> Snapshot:
     """vCenter's snapshot now, refused when it is empty where the last snapshot had objects (issue 8: a garbage
-    answer read as "everything was deleted" must never become a complete snapshot)."""
-    current = read_vcenter(si, live.conn, live.progress, live.name)
+    answer read as "everything was deleted" must never become a complete snapshot). ``pack``: see
+    :func:`~driftguard.api._common.read_vcenter`."""
+    current = read_vcenter(si, live.conn, live.progress, live.name, pack=pack)
     had = sum(previous.snapshot.manifest.counts.values()) if previous is not None else 0
     if had and not any(current.manifest.counts.values()):
         raise OperationalError(

@@ -96,7 +96,7 @@ def _snapshot(
         in_force = in_force_at(repo, "HEAD") if previous is not None else NO_BASELINES
         options = DriftOptions(ignore=patterns, in_force=in_force)
         with session(live.conn) as si:
-            current = collect_current(si, live, previous)
+            current = collect_current(si, live, previous, pack=True)  # the VMs as file bytes: bounded memory
             if host_files is not None and ssh is not None:
                 current = with_host_files(si, current, host_files, ssh, repo_path, live.progress)
             drift = None

@@ -55,10 +55,14 @@ def only_objects(snapshot: Snapshot, keys: Collection[tuple[Kind, str]]) -> Snap
     """``snapshot`` with just the (kind, id) objects of ``keys``, and every cluster (as the store's ``load(only=)``
     reads them): what :func:`diff_snapshots` needs when ``keys`` holds every object that differs."""
     fields = {"host": "hosts", "vm": "vms", "dvswitch": "dvswitches", "datastore": "datastores"}
-    update = {
-        field: {oid: obj for oid, obj in getattr(snapshot, field).items() if (kind, oid) in keys}
-        for kind, field in fields.items()
-    }
+    wanted: dict[str, set[str]] = {field: set() for field in fields.values()}
+    for kind, oid in keys:
+        if kind in fields:
+            wanted[fields[kind]].add(oid)
+    update = {}
+    for field, ids in wanted.items():
+        objects = getattr(snapshot, field)  # a packed mapping parses only the objects asked for
+        update[field] = {oid: objects[oid] for oid in objects if oid in ids}
     return snapshot.model_copy(update=update)
 
 

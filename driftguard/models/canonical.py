@@ -18,14 +18,21 @@ encoder for every input where orjson could differ or fail:
 
 The fallback is per document, and the test suite compares both encoders on every golden snapshot file and on
 generated data (tests/models/test_canonical.py).
+
+:func:`canonical_bytes` of a model skips the walk when the model's *type* proves its JSON-mode dump can hold
+nothing but str-keyed dicts, lists, str, int, bool and None (no float, no ``Any``, no custom serializer: a VM):
+~0.3 ms a VM, 1.6 s of a 5,500-VM snapshot (issue 12). orjson's own errors still fall back.
 """
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
+import types
 from collections.abc import Sequence
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import orjson
 from pydantic import BaseModel
@@ -84,7 +91,62 @@ def canonical_dumps(data: Any) -> bytes:
 
 def canonical_bytes(model: BaseModel) -> bytes:
     """The canonical file bytes of a model (JSON mode, field names, not aliases)."""
-    return canonical_dumps(model.model_dump(mode="json"))
+    data = model.model_dump(mode="json")
+    if plain_model(type(model)):
+        try:
+            return orjson.dumps(data, option=_OPTIONS)
+        except orjson.JSONEncodeError:
+            return reference_dumps(data)
+    return canonical_dumps(data)
+
+
+_PLAIN: dict[type[BaseModel], bool] = {}
+_LEAVES = (str, int, bool, type(None), datetime, date)  # times dump as text in JSON mode
+
+
+def plain_model(cls: type[BaseModel]) -> bool:
+    """Whether every JSON-mode dump of ``cls`` is exact str-keyed dicts, lists, str, int, bool and None (nothing
+    orjson could write differently from the reference encoder). Decided from the field types, once per class."""
+    known = _PLAIN.get(cls)
+    if known is None:
+        _PLAIN[cls] = False  # a model that contains itself is judged by its other fields
+        decorators = cls.__pydantic_decorators__
+        custom = decorators.model_serializers or decorators.field_serializers or decorators.computed_fields
+        known = not custom and all(_plain_type(field.annotation) for field in cls.model_fields.values())
+        _PLAIN[cls] = known
+    return known
+
+
+def _plain_type(declared: Any) -> bool:
+    origin = get_origin(declared)
+    args = get_args(declared)
+    if origin is None:
+        if declared in _LEAVES:
+            return True
+        if isinstance(declared, type) and issubclass(declared, BaseModel):
+            return plain_model(declared)
+        if isinstance(declared, type) and issubclass(declared, enum.Enum):
+            return all(type(member.value) in (str, int) for member in declared)
+        return False
+    if origin is Annotated:
+        # validators never change the dump's type; a serializer might (times declare str: still text)
+        return _plain_type(args[0]) and all(_serializes_plain(meta) for meta in args[1:])
+    if origin is Literal:
+        return all(type(value) in (str, int, bool) or value is None for value in args)
+    if origin in (Union, types.UnionType):
+        return all(_plain_type(arg) for arg in args)
+    if origin in (list, tuple, set, frozenset):
+        return all(_plain_type(arg) for arg in args if arg is not Ellipsis)
+    if origin is dict:
+        return len(args) == 2 and args[0] is str and _plain_type(args[1])
+    return False
+
+
+def _serializes_plain(meta: Any) -> bool:
+    serializer = type(meta).__name__
+    if serializer in ("PlainSerializer", "WrapSerializer"):
+        return getattr(meta, "return_type", None) is str
+    return True
 
 
 def content_hash(model: BaseModel) -> str:

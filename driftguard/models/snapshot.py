@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Literal
 
 from pydantic import Field
@@ -11,6 +11,7 @@ from driftguard.models.base import SCHEMA_VERSION, Model
 from driftguard.models.cluster import Cluster
 from driftguard.models.host import Host
 from driftguard.models.inventory import Datastore, DvSwitch
+from driftguard.models.packed import PackedObjects, canonical_of
 from driftguard.models.times import MaybeTime
 from driftguard.models.vm import VM
 
@@ -87,14 +88,15 @@ class Snapshot(Model):
     dvswitches: dict[str, DvSwitch] = {}
     datastores: dict[str, Datastore] = {}
 
-    def collection(self, kind: Kind) -> dict[str, SnapshotObject]:
-        """The id-keyed objects of one kind."""
-        table: dict[Kind, dict[str, SnapshotObject]] = {
-            "cluster": dict(self.clusters),
-            "host": dict(self.hosts),
-            "vm": dict(self.vms),
-            "dvswitch": dict(self.dvswitches),
-            "datastore": dict(self.datastores),
+    def collection(self, kind: Kind) -> Mapping[str, SnapshotObject]:
+        """The id-keyed objects of one kind (read-only: the snapshot's own mapping, a :class:`PackedObjects` for
+        the VMs of a packed live snapshot)."""
+        table: dict[Kind, Mapping[str, SnapshotObject]] = {
+            "cluster": self.clusters,
+            "host": self.hosts,
+            "vm": self.vms,
+            "dvswitch": self.dvswitches,
+            "datastore": self.datastores,
         }
         return table[kind]
 
@@ -105,12 +107,25 @@ class Snapshot(Model):
             for key in sorted(coll):
                 yield coll[key]
 
+    def canonical_objects(self) -> Iterator[tuple[Kind, str, bytes]]:
+        """(kind, id, canonical file bytes) of every object in :meth:`objects` order; packed ones are not parsed."""
+        for kind in KINDS:
+            coll = self.collection(kind)
+            for key in sorted(coll):
+                yield kind, key, canonical_of(coll, key)
+
     def get(self, kind: Kind, object_id: str) -> SnapshotObject | None:
         return self.collection(kind).get(object_id)
 
     def with_counts(self) -> Snapshot:
         """A copy whose manifest counts objects and unknowns from the content."""
         counts = {kind: len(self.collection(kind)) for kind in KINDS}
-        unknowns = sum(len(obj.unknowns) for obj in self.objects())
+        unknowns = 0
+        for kind in KINDS:
+            coll = self.collection(kind)
+            if isinstance(coll, PackedObjects):
+                unknowns += coll.unknowns()  # counted when packed: no object is parsed
+            else:
+                unknowns += sum(len(obj.unknowns) for obj in coll.values())
         manifest = self.manifest.model_copy(update={"counts": counts, "unknowns": unknowns})
         return self.model_copy(update={"manifest": manifest})

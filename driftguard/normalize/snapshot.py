@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from driftguard import __version__
 from driftguard.models import VM, Manifest, Snapshot, VCenterInfo
+from driftguard.models.packed import PackedObjects
 from driftguard.normalize._raw import Inventory, RawMap, dig, integer, nonempty, text
 from driftguard.normalize.cluster import normalize_clusters
 from driftguard.normalize.datastore import normalize_datastores
@@ -38,12 +39,17 @@ def normalize_pages(
     finish: Callable[[], Mapping[str, Any]],
     *,
     by_moref: bool = True,
+    pack: bool = False,
 ) -> Snapshot:
     """The snapshot of an inventory whose VMs arrive page by page (``collect.reader``): ``small`` is the raw
     inventory without the VMs, each page is normalised against it and let go of, and ``finish()`` gives the raw
     header (times, round trips) once the pages are through. The same snapshot as :func:`normalize_snapshot` of the
     whole raw inventory (``collect_inventory`` sorts VMs by moref; ``by_moref`` does the same to pages that arrive
     in the server's order): only memory differs, no more than one page of raw VMs is held.
+
+    ``pack``: each VM is turned into its canonical bytes as soon as it is normalised and its model let go of
+    (:class:`~driftguard.models.packed.PackedObjects`): a snapshot of 45,000 VMs then holds ~65 MB of them instead
+    of ~1.4 GB of models. Equal to the unpacked snapshot as a mapping (each VM parses back to the same model).
     """
     inventory = Inventory(small)
     clusters = normalize_clusters(inventory)
@@ -51,20 +57,30 @@ def normalize_pages(
     dvswitches = normalize_dvswitches(inventory)
     datastores = normalize_datastores(inventory)
     vms: dict[str, VM] = {}
+    packed: PackedObjects[VM] = PackedObjects(VM)
     for page in vm_pages:
         inventory.add(_VM, page)
         for obj in inventory.of_type(_VM):
             vm = normalize_vm(obj, inventory)
-            vms[vm.id] = vm
+            if pack:
+                packed.add(vm)
+            else:
+                vms[vm.id] = vm
         inventory.discard(_VM)
-    snapshot = Snapshot(
-        manifest=_manifest(finish()),
-        clusters=clusters,
-        hosts=hosts,
-        vms=dict(sorted(vms.items(), key=lambda item: _moref_key(item[0]))) if by_moref else vms,
-        dvswitches=dvswitches,
-        datastores=datastores,
-    )
+    fields: dict[str, Any] = {
+        "manifest": _manifest(finish()),
+        "clusters": clusters,
+        "hosts": hosts,
+        "dvswitches": dvswitches,
+        "datastores": datastores,
+    }
+    if pack:
+        # validated already, one VM at a time; constructing keeps the packed mapping as it is
+        vms_packed = packed.ordered(_moref_key) if by_moref else packed
+        snapshot = Snapshot.model_construct(**fields, vms=vms_packed)  # type: ignore[arg-type]  # a read-only mapping
+    else:
+        ordered = dict(sorted(vms.items(), key=lambda item: _moref_key(item[0]))) if by_moref else vms
+        snapshot = Snapshot(**fields, vms=ordered)
     return snapshot.with_counts()
 
 

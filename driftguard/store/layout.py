@@ -29,6 +29,7 @@ from pathlib import PurePosixPath
 from typing import NamedTuple
 
 from driftguard.models import KINDS, VM, Host, Kind, Snapshot, SnapshotObject
+from driftguard.models.packed import PackedObjects
 from driftguard.store.errors import StoreError
 
 MANIFEST = "manifest.json"
@@ -236,19 +237,28 @@ def manifest_path(vcenter: str) -> PurePosixPath:
 
 def _group_dir(snapshot: Snapshot, obj: SnapshotObject) -> str:
     """The directory between kind and file: the cluster of hosts and VMs, else the datacenter."""
-    group: str | None
+    host_cluster = obj.cluster_name if isinstance(obj, Host) else None
     if isinstance(obj, Host | VM):
-        if obj.cluster is None:
+        return _group(snapshot, obj.kind, obj.cluster, host_cluster, None)
+    return _group(snapshot, obj.kind, None, None, obj.datacenter)
+
+
+def _group(
+    snapshot: Snapshot, kind: Kind, cluster: str | None, cluster_name: str | None, datacenter: str | None
+) -> str:
+    group: str | None
+    if kind in ("host", "vm"):
+        if cluster is None:
             return STANDALONE
-        cluster = snapshot.clusters.get(obj.cluster)
-        if cluster is not None:
-            group = cluster.name
-        elif isinstance(obj, Host) and obj.cluster_name is not None:
-            group = obj.cluster_name
+        found = snapshot.clusters.get(cluster)
+        if found is not None:
+            group = found.name
+        elif cluster_name is not None:
+            group = cluster_name
         else:
-            group = obj.cluster
+            group = cluster
     else:
-        group = obj.datacenter
+        group = datacenter
         if group is None:
             return NO_DATACENTER
     return sanitize_component(group, reserved=GROUP_RESERVED)
@@ -256,14 +266,12 @@ def _group_dir(snapshot: Snapshot, obj: SnapshotObject) -> str:
 
 def object_path(snapshot: Snapshot, obj: SnapshotObject) -> PurePosixPath:
     """The repo path of one object of ``snapshot`` (the cluster name is looked up in the snapshot)."""
-    kind: Kind = obj.kind
-    file_name = sanitize_component(obj.name) + SEPARATOR + encode_moref(obj.id) + SUFFIX
-    return PurePosixPath(
-        vcenter_dir(snapshot.manifest.vcenter.name),
-        KIND_DIRS[kind],
-        _group_dir(snapshot, obj),
-        file_name,
-    )
+    return _path(snapshot, obj.kind, obj.id, obj.name, _group_dir(snapshot, obj))
+
+
+def _path(snapshot: Snapshot, kind: Kind, oid: str, name: str, group: str) -> PurePosixPath:
+    file_name = sanitize_component(name) + SEPARATOR + encode_moref(oid) + SUFFIX
+    return PurePosixPath(vcenter_dir(snapshot.manifest.vcenter.name), KIND_DIRS[kind], group, file_name)
 
 
 def parse_object_path(path: PurePosixPath | str) -> ObjectKey | None:
@@ -290,3 +298,20 @@ def snapshot_files(snapshot: Snapshot) -> dict[PurePosixPath, SnapshotObject]:
         for obj in snapshot.collection(kind).values():
             files[object_path(snapshot, obj)] = obj
     return files
+
+
+def snapshot_paths(snapshot: Snapshot) -> dict[PurePosixPath, tuple[Kind, str]]:
+    """Every object file of ``snapshot`` by path → (kind, id), kinds in :data:`KINDS` order; the objects of a
+    packed collection are placed from what was kept when packing, none is parsed."""
+    paths: dict[PurePosixPath, tuple[Kind, str]] = {}
+    for kind in KINDS:
+        coll = snapshot.collection(kind)
+        if isinstance(coll, PackedObjects):
+            for oid in coll:
+                place = coll.placement(oid)
+                group = _group(snapshot, kind, place.cluster, None, place.datacenter)
+                paths[_path(snapshot, kind, oid, place.name, group)] = (kind, oid)
+        else:
+            for obj in coll.values():
+                paths[object_path(snapshot, obj)] = (kind, obj.id)
+    return paths

@@ -14,7 +14,6 @@ from typing import Any, NamedTuple, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from driftguard.models import KIND_MODELS, SCHEMA_VERSION, Kind, Manifest, Snapshot
-from driftguard.models.canonical import canonical_bytes
 from driftguard.models.times import parse_time_or_none
 from driftguard.store.errors import CorruptRepoError, StoreError, UnknownRevisionError
 from driftguard.store.layout import (
@@ -234,7 +233,7 @@ class SnapshotReader:
         """(kind, id) of the objects whose canonical bytes in ``snapshot`` differ from those stored at ``rev``
         (or exist on one side only): git blob ids of the fresh serialisation against the tree's, no blob read."""
         stored = self.object_hashes(rev, vcenter)
-        fresh = {(obj.kind, obj.id): blob_id(canonical_bytes(obj)) for obj in snapshot.objects()}
+        fresh = {(kind, oid): blob_id(data) for kind, oid, data in snapshot.canonical_objects()}
         return {key for key in stored.keys() | fresh.keys() if stored.get(key) != fresh.get(key)}
 
     def object_hashes(self, rev: str, vcenter: str) -> dict[tuple[Kind, str], str]:

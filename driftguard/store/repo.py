@@ -40,6 +40,7 @@ from driftguard.models import (
     Snapshot,
 )
 from driftguard.models.canonical import canonical_bytes
+from driftguard.models.packed import PackedObjects
 from driftguard.models.times import now as clock_now
 from driftguard.store.errors import StoreError
 from driftguard.store.gitrun import GitRunner, SubprocessGit, first_line
@@ -47,7 +48,7 @@ from driftguard.store.layout import (
     DIR_KINDS,
     MANIFEST,
     sanitize_component,
-    snapshot_files,
+    snapshot_paths,
     vcenter_dir,
 )
 from driftguard.store.lock import WriterLock
@@ -210,11 +211,11 @@ class StateRepo(SnapshotReader):
         directory = vcenter_dir(vcenter)
         manifest_file = f"{directory}/{MANIFEST}"
         extra_trailers = caller_trailers(summary, trailers)
-        data = {str(path): canonical_bytes(obj) for path, obj in snapshot_files(snapshot).items()}
-        for name, content in (extra_files or {}).items():
-            data[f"{directory}/{_check_extra_name(name)}"] = bytes(content)
-        data[manifest_file] = canonical_bytes(manifest)
-        new = {path: blob_id(content) for path, content in data.items()}
+        extras = (extra_files or {}).items()
+        fixed = {f"{directory}/{_check_extra_name(name)}": bytes(content) for name, content in extras}
+        fixed[manifest_file] = canonical_bytes(manifest)
+        data = SnapshotFiles(snapshot, fixed)
+        new = {path: blob_id(data[path]) for path in data}
         new_objects = object_files(new, directory)
         manifest_key = _manifest_key(manifest.model_dump(mode="json"))
 
@@ -274,7 +275,8 @@ class StateRepo(SnapshotReader):
         self, plan: Change, data: Mapping[str, bytes], message: str, env: Mapping[str, str], *, force: bool
     ) -> str:
         """Build the commit ``plan`` describes in the object database (nothing visible changes), then publish it."""
-        self.git.store_blobs({sha: data[path] for path, sha in plan.new.items() if plan.old.get(path) != sha})
+        fresh = {sha: path for path, sha in plan.new.items() if plan.old.get(path) != sha}
+        self.git.store_blobs(Derived(fresh, data.__getitem__))  # encoded as they are written, never all at once
         tree = self.git.build_tree(plan.base, plan.directory, plan.old, plan.new)
         change = dataclasses.replace(plan, commit=self.git.commit_tree(tree, plan.base, message, env))
         self._publish(change, data, force=force)
@@ -305,6 +307,57 @@ class StateRepo(SnapshotReader):
 
 
 # -- helpers -------------------------------------------------------------------------------------------------
+
+
+class SnapshotFiles(Mapping[str, bytes]):
+    """A snapshot's files, path → bytes, encoded when asked for rather than all at once (45,000 VM files are
+    ~320 MB): a packed VM's bytes are decompressed each time, any other object is encoded once and kept."""
+
+    def __init__(self, snapshot: Snapshot, fixed: Mapping[str, bytes]) -> None:
+        self._snapshot = snapshot
+        self._objects = {str(path): key for path, key in snapshot_paths(snapshot).items()}
+        self._fixed = dict(fixed)
+        self._encoded: dict[str, bytes] = {}
+
+    def __getitem__(self, path: str) -> bytes:
+        if path in self._fixed:
+            return self._fixed[path]
+        kind, oid = self._objects[path]
+        collection = self._snapshot.collection(kind)
+        if isinstance(collection, PackedObjects):
+            return collection.canonical(oid)
+        if path not in self._encoded:
+            self._encoded[path] = canonical_bytes(collection[oid])
+        return self._encoded[path]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._objects
+        yield from self._fixed
+
+    def __len__(self) -> int:
+        return len(self._objects) + len(self._fixed)
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Derived(Mapping[K, V]):
+    """``{key: value_of(source[key])}`` computed on each access (a pack is written one blob at a time)."""
+
+    def __init__(self, source: Mapping[K, Any], value_of: Any) -> None:
+        self._source = source
+        self._value_of = value_of
+
+    def __getitem__(self, key: K) -> V:
+        result: V = self._value_of(self._source[key])
+        return result
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._source)
+
+    def __len__(self) -> int:
+        return len(self._source)
 
 
 def _check_extra_name(name: str) -> str:

@@ -151,3 +151,34 @@ def test_finite_floats_take_the_fast_path_when_orjson_agrees() -> None:
     assert orjson_safe({"a": [0.5, 1e16, 123456789.123]})
     assert not orjson_safe({"a": [1e-05]})
     assert not orjson_safe(math.nan)
+
+
+def test_only_models_whose_types_prove_it_skip_the_walk() -> None:
+    """``canonical_bytes`` trusts a model's field types to skip :func:`orjson_safe` (issue 12: 1.6 s of a 5,500-VM
+    snapshot); a float, ``Any`` or a custom serializer anywhere inside keeps the walk."""
+    from pydantic import BaseModel, field_serializer
+
+    from driftguard.models import VM, Cluster, Host, Manifest
+    from driftguard.models.canonical import plain_model
+
+    class Floaty(BaseModel):
+        ratio: float | None = None
+
+    class Nested(BaseModel):
+        inner: list[dict[str, Floaty]] = []
+
+    class Loose(BaseModel):
+        value: Any = None
+
+    class Custom(BaseModel):
+        name: str = ""
+
+        @field_serializer("name")
+        def _shout(self, name: str) -> Any:
+            return 1e-05
+
+    assert plain_model(VM) and plain_model(Manifest)
+    assert not plain_model(Cluster) and not plain_model(Host)  # advanced options may be floats
+    assert not any(plain_model(cls) for cls in (Floaty, Nested, Loose, Custom))
+    for model in (Floaty(ratio=1e-05), Nested(inner=[{"k": Floaty(ratio=1e-05)}]), Loose(value=1e-05), Custom()):
+        assert canonical_bytes(model) == reference_dumps(model.model_dump(mode="json"))
