@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from driftguard.diff import only_objects
-from driftguard.models import VM, Snapshot
+from driftguard.models import VM, Kind, Snapshot
 from driftguard.models.canonical import canonical_bytes
 from driftguard.models.packed import PackedObjects
 from driftguard.normalize.snapshot import normalize_pages
@@ -55,7 +55,7 @@ def test_paths_and_only_objects_agree_without_parsing_every_vm() -> None:
     expected = {path: (obj.kind, obj.id) for path, obj in snapshot_files(plain).items()}
     assert snapshot_paths(packed) == snapshot_paths(plain) == expected
     some = sorted(plain.vms)[:2]
-    keys = {("vm", oid) for oid in some}
+    keys: set[tuple[Kind, str]] = {("vm", oid) for oid in some}
     assert only_objects(packed, keys).vms == only_objects(plain, keys).vms == {oid: plain.vms[oid] for oid in some}
 
 
