@@ -20,11 +20,18 @@ def _is_map(value: Any) -> TypeGuard[Mapping[str, Any]]:
     return type(value) is dict or isinstance(value, Mapping)
 
 
+_STEPS: dict[str, list[str]] = {}
+
+
 def dig(data: Any, path: str) -> Any:
     """``data["a"]["b"]["c"]`` for ``path="a.b.c"``, or None when any step is absent or not an object."""
+    steps = _STEPS.get(path)
+    if steps is None:
+        steps = _STEPS[path] = path.split(".")  # the paths are the normalisers' literals: a few hundred
     current = data
-    for step in path.split("."):
-        if not _is_map(current):
+    for step in steps:
+        # inlined _is_map: this runs ~400,000 times for 5,500 VMs
+        if type(current) is not dict and not isinstance(current, Mapping):
             return None
         current = current.get(step)
     return current

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import unicodedata
 from collections.abc import Collection
 from pathlib import PurePosixPath
@@ -179,8 +180,16 @@ def sanitize_component(name: str, *, reserved: Collection[str] = (), max_bytes: 
     return _sanitize(name, tuple(reserved), max_bytes)
 
 
+# Names that are their own encoding: ASCII letters, digits, ``_ - .`` and inner spaces, no leading dot, no trailing
+# dot or space (most VM and host names). Checked first: the per-character walk costs ~25 microseconds a name.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_-](?:[A-Za-z0-9_. -]*[A-Za-z0-9_-])?")
+_PLAIN_MOREF = re.compile(r"[A-Za-z0-9_.-]+")
+
+
 @functools.lru_cache(maxsize=8192)  # datacenter, cluster and vCenter names repeat for every object
 def _sanitize(name: str, reserved: tuple[str, ...], max_bytes: int) -> str:
+    if _PLAIN_NAME.fullmatch(name) and len(name) <= max_bytes and not _is_reserved(name, reserved):
+        return name
     nfc = unicodedata.normalize("NFC", name)
     tokens = _tokens(nfc, reserved=reserved, ascii_only=False, positional=True)
     body = "".join(tokens)
@@ -196,6 +205,8 @@ def _sanitize(name: str, reserved: tuple[str, ...], max_bytes: int) -> str:
 
 def encode_moref(moref: str) -> str:
     """The reversible encoding of a managed-object id inside a file name (no normalisation, no cut)."""
+    if _PLAIN_MOREF.fullmatch(moref) and len(moref) <= MAX_MOREF_BYTES:
+        return moref
     ascii_only = not unicodedata.is_normalized("NFC", moref)
     encoded = "".join(_tokens(moref, reserved=(), ascii_only=ascii_only, positional=False))
     if not unicodedata.is_normalized("NFC", encoded):

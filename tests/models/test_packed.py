@@ -76,3 +76,17 @@ def test_the_store_commits_the_same_files(tmp_path: Path, packed_first: bool) ->
     # the work tree holds the same bytes as the canonical encoding of each model
     for path, obj in snapshot_files(plain).items():
         assert (tmp_path / "a" / path).read_bytes() == canonical_bytes(obj)
+
+
+@pytest.mark.parametrize("compress_after", [0, 1, 10_000])
+def test_compressed_and_plain_entries_read_back_the_same(compress_after: int) -> None:
+    plain, _ = _snapshots()
+    packed: PackedObjects[VM] = PackedObjects(VM, compress_after=compress_after)
+    for vm in plain.vms.values():
+        packed.add(vm)
+    held = packed.packed_size()
+    total = sum(len(canonical_bytes(vm)) for vm in plain.vms.values())
+    assert (held < total) == (compress_after < len(plain.vms))  # something was compressed
+    assert packed == plain.vms
+    assert all(packed.canonical(oid) == canonical_bytes(vm) for oid, vm in plain.vms.items())
+    assert packed.unknowns() == sum(len(vm.unknowns) for vm in plain.vms.values())

@@ -3,6 +3,7 @@ they must agree."""
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 
 from hypothesis import given, settings
@@ -32,3 +33,37 @@ def test_object_files_are_the_files_below_the_top(files: list[str], directory: s
     under = {p for p in mapping if p.startswith(directory + "/") and "" not in p.split("/") and "." not in p.split("/")}
     got = object_files(mapping, directory)
     assert {p: s for p, s in got.items() if p in under} == {p: s for p, s in expected.items() if p in under}
+
+
+_NAMEISH = st.text(alphabet="abcXYZ019_-. ", min_size=1, max_size=40) | st.sampled_from(
+    ["CON", "con.txt", "nul", "LPT1", "COM1.log", ".git", "..", "a.", "a ", " a", "-", "x" * 300]
+)
+
+
+@settings(max_examples=400)
+@given(_NAMEISH, st.sampled_from([(), ("manifest.json",), ("vms", "hosts")]))
+def test_plain_names_take_the_fast_path_to_the_same_component(name: str, reserved: tuple[str, ...]) -> None:
+    """Issue 12: a plain ASCII name is returned as it is without the per-character walk; the walk must agree."""
+    from driftguard.store import layout
+
+    slow = layout._sanitize.__wrapped__
+    fast_result = layout.sanitize_component(name, reserved=reserved)
+    saved = layout._PLAIN_NAME
+    try:
+        layout._PLAIN_NAME = re.compile(r"(?!)")  # never matches: the walk only
+        assert slow(name, tuple(reserved), layout.MAX_COMPONENT_BYTES) == fast_result
+    finally:
+        layout._PLAIN_NAME = saved
+
+
+@given(st.text(alphabet="abcxyz0129-_.", min_size=1, max_size=140))
+def test_plain_morefs_take_the_fast_path_to_the_same_encoding(moref: str) -> None:
+    from driftguard.store import layout
+
+    saved = layout._PLAIN_MOREF
+    try:
+        fast = layout.encode_moref(moref)
+        layout._PLAIN_MOREF = re.compile(r"(?!)")
+        assert layout.encode_moref(moref) == fast
+    finally:
+        layout._PLAIN_MOREF = saved
