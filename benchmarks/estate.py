@@ -9,7 +9,8 @@ Phases, in this order, against the same simulator:
 - ``raw``: the *raw limit*: the captured ``RetrievePropertiesEx`` / ``ContinueRetrievePropertiesEx`` requests sent
   again with http.client and each response parsed by lxml (the cheapest a Python client can read the estate);
 - ``pyvmomi``: the same requests, each response deserialised by pyVmomi's SOAP deserialiser (PropertyCollector);
-- ``first``, ``no-change``: ``driftguard.api.snapshot`` into a fresh state repo, then again;
+- ``first``, ``no-change``: ``driftguard.api.snapshot`` into a fresh state repo, then again (the VMs whose answers
+  did not change are not decoded: ``reused``); ``full-read``: the same with ``DRIFTGUARD_REUSE=0``;
 - ``churn`` (not timed): 1 % of the VMs reconfigured in the simulator (memory) through pyVmomi;
 - ``changed``: the snapshot after that, and ``diff``: ``driftguard.api.diff`` of that pair.
 
@@ -202,7 +203,13 @@ def phase_snapshot(url: str, work: Path) -> dict[str, Any]:
     result = api.snapshot(_connection(url), work / "state")
     seconds = time.perf_counter() - started
     items = len(result.report.items) if result.report is not None else 0
-    return {"seconds": seconds, "commit": bool(result.commit), "items": items}
+    return {"seconds": seconds, "commit": bool(result.commit), "items": items, "reused": result.reused}
+
+
+def phase_full_read(url: str, work: Path) -> dict[str, Any]:
+    """The no-change snapshot again with reuse off (DRIFTGUARD_REUSE=0): every VM decoded and normalised."""
+    os.environ["DRIFTGUARD_REUSE"] = "0"
+    return phase_snapshot(url, work)
 
 
 def phase_churn(url: str, work: Path) -> dict[str, Any]:
@@ -239,6 +246,7 @@ PHASES = {
     "pyvmomi": phase_pyvmomi,
     "first": phase_snapshot,
     "no-change": phase_snapshot,
+    "full-read": phase_full_read,
     "churn": phase_churn,
     "changed": phase_snapshot,
     "diff": phase_diff,
@@ -271,21 +279,22 @@ def measure(label: str, flags: dict[str, int]) -> dict[str, dict[str, Any]]:
 
 def table(rows: dict[str, dict[str, dict[str, Any]]]) -> Iterator[str]:
     yield (
-        "| VMs | raw limit | pyVmomi PropertyCollector | first `snapshot` | no-change `snapshot` | after 1 % changed "
-        "| `diff` of that pair | peak RSS (first / no-change / changed / diff) |"
+        "| VMs | raw limit | pyVmomi PropertyCollector | first `snapshot` | no-change `snapshot` "
+        "| no-change, full read | after 1 % changed | `diff` of that pair "
+        "| peak RSS (first / no-change / full read / changed / diff) |"
     )
-    yield "|---|---|---|---|---|---|---|---|"
+    yield "|---|---|---|---|---|---|---|---|---|"
     for label, r in rows.items():
         raw = r["raw"]["seconds"]
 
         def ratio(name: str, r: dict[str, dict[str, Any]] = r, raw: float = raw) -> str:
             return f"{r[name]['seconds']:.1f} s (**{r[name]['seconds'] / raw:.1f}×**)"
 
-        rss = " / ".join(f"{r[name]['rss_mb']:.0f}" for name in ("first", "no-change", "changed", "diff"))
+        rss = " / ".join(f"{r[name]['rss_mb']:.0f}" for name in ("first", "no-change", "full-read", "changed", "diff"))
         yield (
             f"| {label} | {raw:.1f} s ({r['raw']['mb']:.0f} MB of SOAP, {r['raw']['pages']} pages) "
             f"| {ratio('pyvmomi')} "
-            f"| {ratio('first')} | {ratio('no-change')} | {ratio('changed')} "
+            f"| {ratio('first')} | {ratio('no-change')} | {ratio('full-read')} | {ratio('changed')} "
             f"| {r['diff']['seconds']:.2f} s for {r['diff']['items']} items | {rss} MB |"
         )
     if len(rows) == 2:

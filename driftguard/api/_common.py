@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from driftguard.api.reuse import Reuse
 from driftguard.collect import (
     CollectError,
     InvalidURLError,
@@ -110,10 +111,18 @@ def _connect(conn: Connection) -> Session:
     )
 
 
-def _collect(si: Session, conn: Connection, progress: Progress | None, *, pack: bool = False) -> Snapshot:
+def _collect(
+    si: Session, conn: Connection, progress: Progress | None, *, pack: bool = False, reuse: Reuse | None = None
+) -> Snapshot:
     # The VMs stream: each page is normalised as it arrives and let go of (issue 12); the rest is held, VMs need it.
-    with read_inventory(si, page_size=conn.page_size, on_progress=progress, parallel=conn.parallel) as reader:
-        snapshot = normalize_pages(reader.small(), reader.vm_pages(), reader.finish, pack=pack)
+    known = reuse.known if reuse is not None else None
+    with read_inventory(
+        si, page_size=conn.page_size, on_progress=progress, parallel=conn.parallel, known=known
+    ) as reader:
+        stored = reuse.stored if reuse is not None else None
+        snapshot = normalize_pages(reader.small(), reader.vm_pages(), reader.finish, pack=pack, stored=stored)
+        if reuse is not None:
+            reuse.fingerprints, reuse.context, reuse.skipped = reader.fingerprints, reader.context(), reader.skipped
     name = vcenter_name(conn.url)
     if snapshot.manifest.vcenter.name != name:
         vcenter = snapshot.manifest.vcenter.model_copy(update={"name": name})
@@ -132,11 +141,17 @@ def session(conn: Connection) -> Session:
 
 
 def read_vcenter(
-    si: Session, conn: Connection, progress: Progress | None, name: str | None = None, *, pack: bool = False
+    si: Session,
+    conn: Connection,
+    progress: Progress | None,
+    name: str | None = None,
+    *,
+    pack: bool = False,
+    reuse: Reuse | None = None,
 ) -> Snapshot:
     """vCenter's canonical snapshot now, complete or raising; ``name`` overrides its state-repo name. ``pack``: the
     VMs held as their canonical bytes (:class:`~driftguard.models.packed.PackedObjects`), for a snapshot to store."""
-    snapshot = _collect(si, conn, progress, pack=pack)
+    snapshot = _collect(si, conn, progress, pack=pack, reuse=reuse)
     if name and snapshot.manifest.vcenter.name != name:
         vcenter = snapshot.manifest.vcenter.model_copy(update={"name": name})
         snapshot = snapshot.model_copy(update={"manifest": snapshot.manifest.model_copy(update={"vcenter": vcenter})})

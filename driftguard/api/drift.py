@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from driftguard.api._common import Connection, OperationalError, Progress, UsageError, read_vcenter
 from driftguard.api.baselines import NO_BASELINES, in_force_at
+from driftguard.api.reuse import Reuse
 from driftguard.attribute import attribute
 from driftguard.baseline.approval import InForce
 from driftguard.collect import Session, collect_history
@@ -202,11 +203,14 @@ class Live:
     progress: Progress | None = None
 
 
-def collect_current(si: Session, live: Live, previous: Side | None, *, pack: bool = False) -> Snapshot:
+def collect_current(
+    si: Session, live: Live, previous: Side | None, *, pack: bool = False, reuse: Reuse | None = None
+) -> Snapshot:
     """vCenter's snapshot now, refused when it is empty where the last snapshot had objects (issue 8: a garbage
     answer read as "everything was deleted" must never become a complete snapshot). ``pack``: see
-    :func:`~driftguard.api._common.read_vcenter`."""
-    current = read_vcenter(si, live.conn, live.progress, live.name, pack=pack)
+    :func:`~driftguard.api._common.read_vcenter`; ``reuse``: what may be skipped (:mod:`driftguard.api.reuse`),
+    filled with what was seen."""
+    current = read_vcenter(si, live.conn, live.progress, live.name, pack=pack, reuse=reuse)
     had = sum(previous.snapshot.manifest.counts.values()) if previous is not None else 0
     if had and not any(current.manifest.counts.values()):
         raise OperationalError(

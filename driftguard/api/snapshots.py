@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ from driftguard.api.drift import (
 )
 from driftguard.api.evidence import HostFiles, ssh_config, with_host_files
 from driftguard.api.ignore import ignore_patterns
+from driftguard.api.reuse import prepare, save
 from driftguard.models import DiffReport, Endpoint, Snapshot
 from driftguard.models.canonical import canonical_bytes
 from driftguard.models.history import relevant
@@ -48,6 +50,8 @@ class SnapshotResult:
     commit: str | None
     """The new commit, or None when nothing changed (the verification time is recorded instead)."""
     message: str
+    reused: int = 0
+    """VMs not decoded: their answers and the inventory around them were the last run's (:mod:`.reuse`)."""
 
 
 def collect_snapshot(conn: Connection, *, progress: Progress | None = None) -> Snapshot:
@@ -95,8 +99,10 @@ def _snapshot(
         # the baselines in force (committed at HEAD): an invalid one fails before anything is collected
         in_force = in_force_at(repo, "HEAD") if previous is not None else NO_BASELINES
         options = DriftOptions(ignore=patterns, in_force=in_force)
+        # VMs whose answers are last run's are not decoded (api.reuse); the rest are held as file bytes
+        reuse = prepare(repo, live.name, previous.commit if previous is not None else None)
         with session(live.conn) as si:
-            current = collect_current(si, live, previous, pack=True)  # the VMs as file bytes: bounded memory
+            current = collect_current(si, live, previous, pack=True, reuse=reuse)
             if host_files is not None and ssh is not None:
                 current = with_host_files(si, current, host_files, ssh, repo_path, live.progress)
             drift = None
@@ -109,7 +115,11 @@ def _snapshot(
             target = repo or stack.enter_context(opened(repo_path, create=True))
             with operational(), target.lock():
                 _still_latest(target, live.name, previous)
-                return _commit(target, current, previous, drift, force=force)
+                result = _commit(target, current, previous, drift, force=force)
+                stored = result.commit or (previous.commit if previous is not None else None)
+                if stored is not None:
+                    save(target, live.name, stored, reuse, current)
+                return dataclasses.replace(result, reused=reuse.skipped)
 
 
 def _still_latest(repo: StateRepo, name: str, previous: Side | None) -> None:

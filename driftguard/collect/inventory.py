@@ -18,13 +18,13 @@ import contextlib
 import http.client
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 from driftguard.collect._vmomi import VmomiSupport, vmodl
 from driftguard.collect.errors import CollectError, CollectionError
 from driftguard.collect.raw import to_raw
 from driftguard.collect.session import Session
-from driftguard.models.raw import RawData, RawInventory, RawObject, RawVCenter
+from driftguard.models.raw import RawData, RawInventory, RawObject, RawVCenter, Unchanged
 
 ProgressCallback = Callable[[str, int, int | None], None]
 """``on_progress(kind, done, total)``: ``total`` is None when the server does not say in advance."""
@@ -219,8 +219,23 @@ def split_supported(
 
 
 def retrieve_pages(session: Session, spec: Any, page_size: int, *, what: str = "objects") -> Iterator[list[RawData]]:
+    """:func:`retrieve_pages_skipping` without a ``skip``: every object decoded."""
+    for page in retrieve_pages_skipping(session, spec, page_size, what=what):
+        yield cast(list[RawData], page)  # nothing stands in for an object without a skip
+
+
+def retrieve_pages_skipping(
+    session: Session,
+    spec: Any,
+    page_size: int,
+    *,
+    what: str = "objects",
+    skip: Callable[[Any], Unchanged | None] | None = None,
+) -> Iterator[list[RawData | Unchanged]]:
     """The ``ObjectContent`` of one filter spec as raw data, page by page (RetrievePropertiesEx + Continue…),
-    each page decoded as it arrives by the session's own decoder (no pyVmomi objects).
+    each page decoded as it arrives by the session's own decoder (no pyVmomi objects). ``skip`` sees each
+    ``ObjectContent`` element first: what it returns (an :class:`Unchanged`) stands in the page instead of the
+    decoded object.
 
     The transport has already checked that each answer is the SOAP response asked for, so an answer without a
     result is the server's real "nothing matched". From ContinueRetrievePropertiesEx it is not: a token promises
@@ -228,10 +243,11 @@ def retrieve_pages(session: Session, spec: Any, page_size: int, *, what: str = "
     """
     collector = session.content.propertyCollector
     decoder = session.decoder()
-    page: list[RawData] = []
+    page: list[RawData | Unchanged] = []
 
     def take(elem: Any) -> None:
-        page.append(decoder.object_content(elem))
+        marker = skip(elem) if skip is not None else None
+        page.append(marker if marker is not None else decoder.object_content(elem))
 
     answer = session.stream(
         collector, "RetrievePropertiesEx", [[spec], _PC.RetrieveOptions(maxObjects=page_size)], "retrieve", take
@@ -239,7 +255,7 @@ def retrieve_pages(session: Session, spec: Any, page_size: int, *, what: str = "
     tokens: set[str] = set()
     done = 0
     while True:
-        if any(not isinstance(item.get("obj"), dict) for item in page):
+        if any(not isinstance(item, Unchanged) and not isinstance(item.get("obj"), dict) for item in page):
             raise _broken_chain(session, "sent a page with an object without its reference")
         done += len(page)
         yield page
@@ -335,5 +351,6 @@ __all__ = [
     "raw_object",
     "raw_vcenter",
     "retrieve_pages",
+    "retrieve_pages_skipping",
     "split_supported",
 ]

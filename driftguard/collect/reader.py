@@ -13,14 +13,19 @@ Round trips stay per page: per group one CreateContainerView, its pages and one 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import queue
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from types import TracebackType
 from typing import Any
 
+import orjson
+
 from driftguard.collect._vmomi import vim, vmodl
+from driftguard.collect.decoder import etree, local
 from driftguard.collect.errors import CollectionError
 from driftguard.collect.inventory import (
     DEFAULT_PAGE_SIZE,
@@ -35,11 +40,12 @@ from driftguard.collect.inventory import (
     raw_object,
     raw_vcenter,
     retrieve_pages,
+    retrieve_pages_skipping,
     split_supported,
     wsdl_type,
 )
 from driftguard.collect.session import Session
-from driftguard.models.raw import RAW_SCHEMA, RawInventory, RawObject
+from driftguard.models.raw import RAW_SCHEMA, KnownObjects, RawInventory, RawObject, Unchanged
 from driftguard.models.times import iso, now
 
 VM_QUEUE = 2
@@ -60,6 +66,7 @@ class InventoryReader:
         paths: Mapping[str, Iterable[str]],
         on_progress: ProgressCallback | None,
         parallel: int,
+        known: KnownObjects | None = None,
     ) -> None:
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
@@ -72,6 +79,11 @@ class InventoryReader:
         self.started_at = iso(now())
         self._first_request = session.round_trips
         self._requested, self._unsupported = split_supported(session, paths)
+        self._known = known
+        self.fingerprints: dict[str, str] = {}
+        """VM moref → digest of its ``ObjectContent`` answer (every VM read, skipped or not)."""
+        self.skipped = 0
+        """VMs handed over as :class:`Unchanged` (their answer and the inventory around them as last time)."""
         self._stop = threading.Event()
         self._done = 0
         self._lock = threading.Lock()
@@ -111,6 +123,24 @@ class InventoryReader:
                 self._futures["vms"].result()
                 return
             yield item
+
+    def context(self) -> str:
+        """The digest of everything besides a VM's own answer that normalising it depends on: the other kinds'
+        raw objects, the paths asked for and those the server does not support, the server's identity and
+        version (:class:`~driftguard.models.raw.KnownObjects`). Waits for the other kinds."""
+        small = self.small()
+        basis = {
+            "objects": small["objects"],
+            "paths": self.paths,
+            "unsupported": {name: sorted(paths) for name, paths in self._unsupported.items()},
+            "about": small["vcenter"].get("about"),
+            "page_size": self.page_size,
+        }
+        try:
+            data = orjson.dumps(basis, option=orjson.OPT_SORT_KEYS)
+        except (TypeError, orjson.JSONEncodeError):  # an integer beyond 64 bits ...
+            data = json.dumps(basis, sort_keys=True, default=repr).encode()
+        return hashlib.sha256(data).hexdigest()
 
     def finish(self) -> RawInventory:
         """The raw inventory's header (objects: the small kinds), with the finish time and the round trips."""
@@ -164,15 +194,18 @@ class InventoryReader:
         session = self.session
         managers: list[str] = []
         try:
+            skip = self._skipper() if name == "vms" else None
             with session.guard("reading the inventory"):
-                for page in self._pages(types):
+                for page in self._pages(types, skip):
                     if self._stop.is_set():
                         return
-                    objects = [self._convert(content, managers) for content in page]
-                    self._report("inventory", len(objects), None)
                     if name == "vms":
-                        self._hand_over([obj for _, obj in objects])
+                        vms = [it if isinstance(it, Unchanged) else self._convert(it, managers)[1] for it in page]
+                        self._report("inventory", len(vms), None)
+                        self._hand_over(vms)
                     else:
+                        objects = [self._convert(item, managers) for item in page if not isinstance(item, Unchanged)]
+                        self._report("inventory", len(objects), None)
                         self._keep(objects)
             if managers and not self._stop.is_set():
                 with session.guard("reading host advanced options"):
@@ -181,7 +214,29 @@ class InventoryReader:
             if name == "vms":
                 self._hand_over(_END)
 
-    def _pages(self, types: tuple[str, ...]) -> Iterator[list[Any]]:
+    def _skipper(self) -> Callable[[Any], Unchanged | None]:
+        """Fingerprints each VM's answer; with :class:`KnownObjects` whose context is this inventory's, a VM
+        whose fingerprint is the known one is handed over as :class:`Unchanged` instead of being decoded."""
+        known = self._known
+        usable: Mapping[str, str] = {}
+        if known is not None and known.fingerprints and self.context() == known.context:
+            usable = known.fingerprints
+        fingerprints = self.fingerprints
+
+        def skip(elem: Any) -> Unchanged | None:
+            moref = _content_moref(elem)
+            if moref is None:
+                return None  # the decoder reports what is wrong with it
+            fingerprint = hashlib.sha256(etree.tostring(elem, with_tail=False)).hexdigest()
+            fingerprints[moref] = fingerprint
+            if usable.get(moref) == fingerprint:
+                self.skipped += 1
+                return Unchanged(moref)
+            return None
+
+        return skip
+
+    def _pages(self, types: tuple[str, ...], skip: Callable[[Any], Unchanged | None] | None) -> Iterator[list[Any]]:
         session = self.session
         content = session.content
         view = content.viewManager.CreateContainerView(content.rootFolder, [wsdl_type(t) for t in types], True)
@@ -204,7 +259,7 @@ class InventoryReader:
                     if chosen
                 ],
             )
-            yield from retrieve_pages(session, spec, self.page_size)
+            yield from retrieve_pages_skipping(session, spec, self.page_size, skip=skip)
         finally:
             destroy_view(view)
 
@@ -278,9 +333,21 @@ def read_inventory(
     paths: Mapping[str, Iterable[str]] = PROPERTY_PATHS,
     on_progress: ProgressCallback | None = None,
     parallel: int = DEFAULT_PARALLEL,
+    known: KnownObjects | None = None,
 ) -> InventoryReader:
-    """Start reading the inventory (see the module doc); use the result as a context manager."""
-    return InventoryReader(session, page_size=page_size, paths=paths, on_progress=on_progress, parallel=parallel)
+    """Start reading the inventory (see the module doc); use the result as a context manager. ``known``: what
+    the last snapshot was built from, to skip decoding the VMs whose answers are the same (issue 12)."""
+    return InventoryReader(
+        session, page_size=page_size, paths=paths, on_progress=on_progress, parallel=parallel, known=known
+    )
+
+
+def _content_moref(elem: Any) -> str | None:
+    """The ``obj`` reference's value of an ``ObjectContent`` element (its first child), None when it has none."""
+    for child in elem:
+        if isinstance(child.tag, str) and local(child.tag) == "obj":
+            return str(child.text) if child.text else None
+    return None
 
 
 __all__ = ["VM_QUEUE", "InventoryReader", "read_inventory"]

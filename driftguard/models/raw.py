@@ -12,7 +12,9 @@ strings, binary is ``{"_type": "binary", "base64": "..."}``, enums are strings.
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple, TypedDict
 
 RAW_SCHEMA: Literal["driftguard.raw/v1"] = "driftguard.raw/v1"
 RAW_HISTORY_SCHEMA: Literal["driftguard.raw-history/v1"] = "driftguard.raw-history/v1"
@@ -147,3 +149,24 @@ class RawBundle(TypedDict):
     ha_log_lines: list[RawLogMatch]
     """HA agent (FDM/AAM) log lines at error level."""
     logs_scanned: list[str]
+
+
+class Unchanged(NamedTuple):
+    """In a page of VMs: one whose ``ObjectContent`` answer was byte-identical to the one the last snapshot was
+    built from, in an identical inventory around it (:class:`KnownObjects`), so it was not decoded: its canonical
+    bytes are the stored ones (normalisation is a pure function of exactly those inputs)."""
+
+    moref: str
+
+
+@dataclass(frozen=True)
+class KnownObjects:
+    """What the last snapshot of a vCenter was built from, for the VMs' reader to skip what did not change.
+
+    ``context`` is the reader's digest of everything besides a VM's own answer that its normalised form depends on
+    (the other kinds' raw objects, the paths asked for, the server's version); the reader skips nothing when the
+    digest it computes differs. ``fingerprints`` maps a VM's moref to the digest of its ``ObjectContent`` bytes.
+    """
+
+    context: str
+    fingerprints: Mapping[str, str] = field(default_factory=dict)

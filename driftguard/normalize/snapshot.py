@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 
 from driftguard import __version__
 from driftguard.models import VM, Manifest, Snapshot, VCenterInfo
-from driftguard.models.packed import PackedObjects
+from driftguard.models.packed import PackedObjects, StoredObjects
+from driftguard.models.raw import Unchanged
 from driftguard.normalize._raw import Inventory, RawMap, dig, integer, nonempty, text
 from driftguard.normalize.cluster import normalize_clusters
 from driftguard.normalize.datastore import normalize_datastores
@@ -35,11 +36,12 @@ def normalize_snapshot(raw: Mapping[str, Any]) -> Snapshot:
 
 def normalize_pages(
     small: Mapping[str, Any],
-    vm_pages: Iterable[Sequence[RawMap]],
+    vm_pages: Iterable[Sequence[RawMap | Unchanged]],
     finish: Callable[[], Mapping[str, Any]],
     *,
     by_moref: bool = True,
     pack: bool = False,
+    stored: StoredObjects | None = None,
 ) -> Snapshot:
     """The snapshot of an inventory whose VMs arrive page by page (``collect.reader``): ``small`` is the raw
     inventory without the VMs, each page is normalised against it and let go of, and ``finish()`` gives the raw
@@ -50,6 +52,8 @@ def normalize_pages(
     ``pack``: each VM is turned into its canonical bytes as soon as it is normalised and its model let go of
     (:class:`~driftguard.models.packed.PackedObjects`): a snapshot of 45,000 VMs then holds ~65 MB of them instead
     of ~1.4 GB of models. Equal to the unpacked snapshot as a mapping (each VM parses back to the same model).
+    ``stored`` (with ``pack``): what each :class:`~driftguard.models.raw.Unchanged` in a page stands for, kept
+    as a reference to the stored bytes, neither read nor parsed.
     """
     inventory = Inventory(small)
     clusters = normalize_clusters(inventory)
@@ -57,8 +61,14 @@ def normalize_pages(
     dvswitches = normalize_dvswitches(inventory)
     datastores = normalize_datastores(inventory)
     vms: dict[str, VM] = {}
-    packed: PackedObjects[VM] = PackedObjects(VM)
-    for page in vm_pages:
+    packed: PackedObjects[VM] = PackedObjects(VM, loader=stored.loader if stored is not None else None)
+    for items in vm_pages:
+        page = [item for item in items if not isinstance(item, Unchanged)]
+        for item in items:
+            if isinstance(item, Unchanged):
+                if stored is None or not pack:
+                    raise ValueError(f"the reader skipped {item.moref} but nothing stored stands for it")
+                packed.add_stored(item.moref, stored.refs[item.moref], stored.placements[item.moref])
         inventory.add(_VM, page)
         for obj in inventory.of_type(_VM):
             vm = normalize_vm(obj, inventory)

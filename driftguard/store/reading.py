@@ -13,7 +13,8 @@ from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from driftguard.models import KIND_MODELS, SCHEMA_VERSION, Kind, Manifest, Snapshot
+from driftguard.models import KIND_MODELS, KINDS, SCHEMA_VERSION, Kind, Manifest, Snapshot
+from driftguard.models.packed import PackedObjects, canonical_of
 from driftguard.models.times import parse_time_or_none
 from driftguard.store.errors import CorruptRepoError, StoreError, UnknownRevisionError
 from driftguard.store.layout import (
@@ -233,7 +234,7 @@ class SnapshotReader:
         """(kind, id) of the objects whose canonical bytes in ``snapshot`` differ from those stored at ``rev``
         (or exist on one side only): git blob ids of the fresh serialisation against the tree's, no blob read."""
         stored = self.object_hashes(rev, vcenter)
-        fresh = {(kind, oid): blob_id(data) for kind, oid, data in snapshot.canonical_objects()}
+        fresh = object_blob_ids(snapshot)
         return {key for key in stored.keys() | fresh.keys() if stored.get(key) != fresh.get(key)}
 
     def object_hashes(self, rev: str, vcenter: str) -> dict[tuple[Kind, str], str]:
@@ -422,6 +423,19 @@ def _may_be(path: str, wanted: set[tuple[str, str]]) -> bool:
         return True
     tail = parts[3][parts[3].rfind(SEPARATOR) :] if SEPARATOR in parts[3] else ""
     return (parts[1], tail) in wanted
+
+
+def object_blob_ids(snapshot: Snapshot) -> dict[ObjectId, str]:
+    """(kind, id) → git blob id of each object's canonical bytes; an object of a packed collection that stands
+    for stored bytes gives their id without reading them."""
+    ids: dict[ObjectId, str] = {}
+    for kind in KINDS:
+        collection = snapshot.collection(kind)
+        packed = collection if isinstance(collection, PackedObjects) else None
+        for oid in collection:
+            ref = packed.stored_ref(oid) if packed is not None else None
+            ids[(kind, oid)] = ref if ref is not None else blob_id(canonical_of(collection, oid))
+    return ids
 
 
 def object_files(files: Mapping[str, str], directory: str) -> dict[str, str]:

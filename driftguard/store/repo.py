@@ -170,6 +170,31 @@ class StateRepo(SnapshotReader):
                 leftover.unlink(missing_ok=True)
         self.git.remove_object_leftovers()
 
+    # -- the local cache: under .git, never committed or pushed ----------------------------------------------
+
+    def read_cache(self, name: str) -> bytes | None:
+        """The local cache entry ``name`` (a plain file name), None when there is none or it cannot be read."""
+        path = self._git_dir / CACHE_DIR / _check_cache_name(name)
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(MAX_CACHE_BYTES + 1)
+        except OSError:
+            return None
+        return data if len(data) <= MAX_CACHE_BYTES else None
+
+    def write_cache(self, name: str, data: bytes) -> None:
+        """Replace the local cache entry ``name``; best effort (a full disk or a read-only .git loses the cache,
+        never the run)."""
+        directory = self._git_dir / CACHE_DIR
+        temp = directory / f".{_check_cache_name(name)}.{os.getpid()}.tmp"
+        try:
+            directory.mkdir(exist_ok=True)
+            temp.write_bytes(data)
+            temp.replace(directory / name)
+        except OSError:
+            with contextlib.suppress(OSError):
+                temp.unlink(missing_ok=True)
+
     # -- writing -------------------------------------------------------------------------------------------
 
     def write_snapshot(
@@ -215,7 +240,7 @@ class StateRepo(SnapshotReader):
         fixed = {f"{directory}/{_check_extra_name(name)}": bytes(content) for name, content in extras}
         fixed[manifest_file] = canonical_bytes(manifest)
         data = SnapshotFiles(snapshot, fixed)
-        new = {path: blob_id(data[path]) for path in data}
+        new = {path: data.blob_id(path) for path in data}
         new_objects = object_files(new, directory)
         manifest_key = _manifest_key(manifest.model_dump(mode="json"))
 
@@ -308,6 +333,11 @@ class StateRepo(SnapshotReader):
 
 # -- helpers -------------------------------------------------------------------------------------------------
 
+CACHE_DIR = "driftguard-cache"
+"""Directory under the git dir for what a run may reuse from the last one (issue 12: VM answer fingerprints)."""
+MAX_CACHE_BYTES = 64 * 1024 * 1024
+"""A cache entry larger than this is ignored (45,000 VMs need ~9 MB)."""
+
 
 class SnapshotFiles(Mapping[str, bytes]):
     """A snapshot's files, path → bytes, encoded when asked for rather than all at once (45,000 VM files are
@@ -329,6 +359,17 @@ class SnapshotFiles(Mapping[str, bytes]):
         if path not in self._encoded:
             self._encoded[path] = canonical_bytes(collection[oid])
         return self._encoded[path]
+
+    def blob_id(self, path: str) -> str:
+        """The git blob id of one file; for an object that stands for stored bytes, theirs, without reading them."""
+        if path not in self._fixed:
+            kind, oid = self._objects[path]
+            collection = self._snapshot.collection(kind)
+            if isinstance(collection, PackedObjects):
+                ref = collection.stored_ref(oid)
+                if ref is not None:
+                    return ref
+        return blob_id(self[path])
 
     def __iter__(self) -> Iterator[str]:
         yield from self._objects
@@ -358,6 +399,12 @@ class Derived(Mapping[K, V]):
 
     def __len__(self) -> int:
         return len(self._source)
+
+
+def _check_cache_name(name: str) -> str:
+    if not name or "/" in name or "\0" in name or name.startswith("."):
+        raise ValueError(f"cache entry name {name!r} must be a plain file name")
+    return name
 
 
 def _check_extra_name(name: str) -> str:
