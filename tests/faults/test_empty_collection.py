@@ -34,6 +34,9 @@ class _Lost:
     def __exit__(self, *exc_info: Any) -> None:
         self.reader.__exit__(*exc_info)
 
+    def __getattr__(self, name: str) -> Any:  # what the reader saw besides the objects (fingerprints, context)
+        return getattr(self.reader, name)
+
     def small(self) -> Any:
         return self._emptied(self.reader.small())
 
