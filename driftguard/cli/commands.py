@@ -215,6 +215,8 @@ def snapshot(
     manifest = result.snapshot.manifest
     counts = ", ".join(f"{n} {k}s" for k, n in manifest.counts.items() if n)
     err.print(f"collected {counts} from {conn.host} in {manifest.round_trips} round trips", markup=False)
+    if result.reused:
+        err.print(f"{result.reused} VMs answered as at the last snapshot: their stored files stand (not decoded)")
     if result.commit is None:
         err.print("no change since the last snapshot: nothing committed (verification time recorded)", markup=False)
     else:

@@ -101,3 +101,24 @@ def test_a_doubtful_cache_means_a_full_read(
     again = _snapshot(vcsim.url, repo)
     assert again.reused == 0 and again.commit is None
     assert again.snapshot.vms == first.snapshot.vms
+
+
+def test_the_snapshot_command_says_how_many_vms_it_did_not_decode(vcsim: Any, tmp_path: Path) -> None:
+    from tests.cli_runner import invoke
+    from tests.e2e.test_e2e import AUDITOR, SECRET
+
+    repo = tmp_path / "state"
+    args = ("snapshot", "--vcenter", vcsim.url, "--user", AUDITOR, "--repo", repo)
+    first = invoke(*args, password=SECRET)
+    assert first.exit_code == 0, first.output
+    assert "not decoded" not in first.stderr
+    second = invoke(*args, password=SECRET)
+    assert second.exit_code == 0, second.output
+    line = next(line for line in second.stderr.splitlines() if "not decoded" in line)
+    vms = json.loads(_cache_of(repo).read_text())["vms"]
+    assert line == f"{len(vms)} VMs answered as at the last snapshot: their stored files stand (not decoded)"
+
+
+def _cache_of(repo: Path) -> Path:
+    (found,) = (repo / ".git" / "driftguard-cache").glob("*.json")
+    return found
