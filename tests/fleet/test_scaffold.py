@@ -125,7 +125,7 @@ def test_one_cronjob_per_vcenter_passes_the_kubernetes_schemas(tmp_path: Path) -
         assert spec["concurrencyPolicy"] == "Forbid" and spec["startingDeadlineSeconds"] > 0
         pod = spec["jobTemplate"]["spec"]["template"]["spec"]
         (container,) = pod["containers"]
-        assert container["resources"]["limits"]["memory"] == "3Gi"
+        assert container["resources"]["limits"]["memory"] == "1536Mi"
         env = {e["name"]: e for e in container["env"]}
         assert env["STATE_REPO"]["value"] == "git@git.corp:infra/state.git"
         assert "StrictHostKeyChecking=yes" in env["GIT_SSH_COMMAND"]["value"]
