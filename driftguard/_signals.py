@@ -19,6 +19,10 @@ from types import FrameType
 PENDING: list[int] = []
 """The signals received before the real handlers, in order."""
 
+COMMITTED: list[str] = []
+"""Commits this run published (the state repo's HEAD moved to them), so that an interrupt after one says so
+instead of claiming nothing was committed."""
+
 
 def record(signum: int, _frame: FrameType | None) -> None:
     PENDING.append(signum)

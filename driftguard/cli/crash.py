@@ -191,7 +191,10 @@ def internal_error(exc: BaseException, argv: Sequence[str] | None, where: str = 
 
 def interrupted(signum: int) -> int:
     name = "SIGTERM" if signum == signal.SIGTERM else "SIGINT"
-    say(f"interrupted by {name}; nothing was committed half-way")
+    if _signals.COMMITTED:  # the signal came after a commit landed (while the run wrote its cache or its output)
+        say(f"interrupted by {name} after committing {_signals.COMMITTED[-1][:10]}, a complete snapshot")
+    else:
+        say(f"interrupted by {name}; nothing was committed half-way")
     return EXIT_SIGTERM if signum == signal.SIGTERM else EXIT_SIGINT
 
 
@@ -293,6 +296,7 @@ def install() -> None:
     _state.signum = None
     _state.closing = False
     _state.thread_crashed = False
+    _signals.COMMITTED.clear()
     _state.password = take_password()
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from driftguard import _signals
 from driftguard.models import (
     SCHEMA_VERSION,
     Snapshot,
@@ -329,6 +330,7 @@ class StateRepo(SnapshotReader):
             self.git.run("update-ref", "-m", reflog, "HEAD", change.commit, change.base or NULL_SHA)
         else:
             self._publisher.publish(change, data, force=force, reflog=reflog)
+        _signals.COMMITTED.append(change.commit)  # an interrupt from here on reports this commit
 
 
 # -- helpers -------------------------------------------------------------------------------------------------

@@ -92,3 +92,36 @@ def test_reports_fall_back_when_the_state_dir_cannot_be_written(
         f"driftguard: internal error: RuntimeError: boom second line; full report written to {report}\n"
     )
     assert "command: driftguard log" in report.read_text()
+
+
+def test_an_interrupt_after_a_commit_names_it(capsys: pytest.CaptureFixture[str]) -> None:
+    """Seen in CI once reuse made a snapshot fast: SIGINT while the run wrote its cache, after HEAD had moved, printed
+    "nothing was committed half-way" and left the reader to find out a snapshot had landed; it names the commit."""
+    from driftguard import _signals
+
+    crash.install()
+    try:
+        _signals.COMMITTED.append("847fa07487b0edbaa64604a7a9960a62a34ad036")
+        assert crash.fatal(KeyboardInterrupt(), []) == 130
+    finally:
+        crash.finish(process=False)
+    assert (
+        capsys.readouterr().err
+        == "driftguard: interrupted by SIGINT after committing 847fa07487, a complete snapshot\n"
+    )
+    crash.install()  # a new run starts with nothing committed
+    try:
+        assert _signals.COMMITTED == []
+    finally:
+        crash.finish(process=False)
+
+
+def test_the_store_records_what_it_published(tmp_path: Path) -> None:
+    from driftguard import _signals
+    from driftguard.store import StateRepo
+
+    _signals.COMMITTED.clear()
+    with StateRepo.open(tmp_path / "state", create=True) as repo:
+        commit = repo.write_files("vc", {"vc/x.json": b"{}\n"}, "one file")
+    assert [commit] == _signals.COMMITTED
+    _signals.COMMITTED.clear()

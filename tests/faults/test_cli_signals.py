@@ -95,9 +95,42 @@ def _assert_outcome(process: subprocess.Popen[str], signum: int, *, must_interru
         # exactly one line about the signal, last; before it at most the run's own result lines (when the
         # signal came after the commit, while printing)
         *before, last = stderr.splitlines(keepends=True)
-        assert last == LINE[signum], stderr
-        assert all(line.startswith(("collected ", "committed ", "no change ")) for line in before), stderr
+        landed = _landed(stderr)
+        if landed is None:
+            assert last == LINE[signum], stderr
+        else:  # the signal came after the commit: the line names it instead of claiming nothing was committed
+            assert last == AFTER_COMMIT[signum].format(landed[:10]), stderr
+        own = ("collected ", "committed ", "no change ")
+        assert all(line.startswith(own) or line.endswith("(not decoded)\n") for line in before), stderr
     return process.returncode, stderr
+
+
+AFTER_COMMIT: dict[int, str] = {
+    signal.SIGINT: "driftguard: interrupted by SIGINT after committing {}, a complete snapshot\n",
+    signal.SIGTERM: "driftguard: interrupted by SIGTERM after committing {}, a complete snapshot\n",
+}
+
+
+def _landed(stderr: str) -> str | None:
+    """The commit the run reported, when it got that far (a "committed" line or the interrupt naming it)."""
+    for line in stderr.splitlines():
+        for prefix in (
+            "committed ",
+            "driftguard: interrupted by SIGINT after committing ",
+            "driftguard: interrupted by SIGTERM after committing ",
+        ):
+            if line.startswith(prefix):
+                return line[len(prefix) :].split()[0].rstrip(":,")
+    return None
+
+
+def _assert_healthy_after(repo: Path, before: str | None, code: int, stderr: str) -> None:
+    """HEAD unchanged, unless the run finished or said which commit it had published before the signal."""
+    landed = _landed(stderr)
+    assert_healthy(repo, before, allow_new_snapshot=code == 0 or landed is not None)
+    now = head(repo)
+    if now != before:
+        assert landed is not None and now is not None and now.startswith(landed), (now, stderr)
 
 
 def _assert_next_run_succeeds(sim: Any, repo: Path, tmp_path: Path) -> None:
@@ -121,12 +154,12 @@ def test_a_signal_rolls_back_and_exits_with_its_code(vcsim: Any, tmp_path: Path,
     try:
         _interrupt(process, repo, moment)
         _send(process, signum)
-        code, _ = _assert_outcome(process, signum, must_interrupt=moment in DETERMINISTIC)
+        code, stderr = _assert_outcome(process, signum, must_interrupt=moment in DETERMINISTIC)
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
-    assert_healthy(repo, before, allow_new_snapshot=code == 0)
+    _assert_healthy_after(repo, before, code, stderr)
     _assert_next_run_succeeds(vcsim, repo, tmp_path)
 
 
@@ -141,10 +174,10 @@ def test_a_second_signal_while_rolling_back_changes_nothing(vcsim: Any, tmp_path
         _send(process, signal.SIGINT)
         _send(process, signal.SIGINT)
         _send(process, signal.SIGTERM)
-        code, _ = _assert_outcome(process, signal.SIGINT, must_interrupt=moment in DETERMINISTIC)
+        code, stderr = _assert_outcome(process, signal.SIGINT, must_interrupt=moment in DETERMINISTIC)
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
-    assert_healthy(repo, before, allow_new_snapshot=code == 0)
+    _assert_healthy_after(repo, before, code, stderr)
     _assert_next_run_succeeds(vcsim, repo, tmp_path)
