@@ -51,6 +51,7 @@ from driftguard.cli.output import emit
 from driftguard.cli.render import REPORT_FORMATS, Format, stderr_console
 from driftguard.models import DiffReport
 from driftguard.report import diff_json, diff_markdown, diff_text, log_json, log_markdown, log_text
+from driftguard.report.commit import object_counts
 from driftguard.report.escape import visible
 from driftguard.report.review import diff_jsonl
 from driftguard.report.stat import diff_stat_markdown, diff_stat_text
@@ -213,10 +214,10 @@ def snapshot(
         report_unreadable(result)
     err = stderr_console()
     manifest = result.snapshot.manifest
-    counts = ", ".join(f"{n} {k}s" for k, n in manifest.counts.items() if n)
+    counts = object_counts(manifest.counts)
     err.print(f"collected {counts} from {conn.host} in {manifest.round_trips} round trips", markup=False)
     if result.reused:
-        err.print(f"{result.reused} VMs answered as at the last snapshot: their stored files stand (not decoded)")
+        err.print(f"{result.reused} VMs answered as at the last snapshot: not decoded again", markup=False)
     if result.commit is None:
         err.print("no change since the last snapshot: nothing committed (verification time recorded)", markup=False)
     else:

@@ -3,17 +3,28 @@ for ``git log`` readers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from driftguard.models import DiffReport, HostEvidence, Snapshot
+
+_NAMES = {"cluster": ("cluster", "clusters"), "vm": ("VM", "VMs"), "dvswitch": ("dvswitch", "dvswitches")}
+
+
+def object_counts(counts: Mapping[str, int]) -> str:
+    """``2 clusters, 7 hosts, 14 VMs, 1 dvswitch``: the non-zero counts of a manifest, in its order."""
+    parts = []
+    for kind, n in counts.items():
+        if n:
+            one, many = _NAMES.get(kind, (kind, f"{kind}s"))
+            parts.append(f"{n} {one if n == 1 else many}")
+    return ", ".join(parts)
 
 
 def commit_message(report: DiffReport | None, snapshot: Snapshot) -> str:
     """First line summarises the drift, e.g. "3 changes on 2 objects: 2 attributed (alice, bob), 1 unattributed"."""
     vc = snapshot.manifest.vcenter.name
     if report is None:
-        counts = ", ".join(f"{n} {kind}s" for kind, n in snapshot.manifest.counts.items() if n)
-        return f"{vc}: first snapshot ({counts})"
+        return f"{vc}: first snapshot ({object_counts(snapshot.manifest.counts)})"
     s = report.summary
     users = sorted({i.attribution.user for i in report.items if i.attribution and i.attribution.user})
     who = f" ({', '.join(_short_user(u) for u in users)})" if users else ""

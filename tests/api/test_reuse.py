@@ -116,7 +116,7 @@ def test_the_snapshot_command_says_how_many_vms_it_did_not_decode(vcsim: Any, tm
     assert second.exit_code == 0, second.output
     line = next(line for line in second.stderr.splitlines() if "not decoded" in line)
     vms = json.loads(_cache_of(repo).read_text())["vms"]
-    assert line == f"{len(vms)} VMs answered as at the last snapshot: their stored files stand (not decoded)"
+    assert line == f"{len(vms)} VMs answered as at the last snapshot: not decoded again"
 
 
 def _cache_of(repo: Path) -> Path:
